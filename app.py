@@ -1,0 +1,29 @@
+"""Entry point: `python app.py [--host H] [--port P] [--instance DIR]` serves mlexp.
+
+The same settings come from MLEXP_HOST, MLEXP_PORT and MLEXP_INSTANCE; flags win.
+"""
+import argparse
+import os
+
+from mlexp import create_app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Serve the mlexp tracking server.")
+    parser.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to bind (default 5000)")
+    parser.add_argument("--instance", help="folder for the database and packages (default ./instance)")
+    args = parser.parse_args()
+    app = create_app(instance_path=args.instance)
+    host = args.host or app.config["HOST"]
+    port = args.port or int(app.config["PORT"])
+    from mlexp.serve import serve
+
+    serve(app, host, port, int(app.config["THREADS"]))
+
+
+if __name__ == "__main__":
+    main()
+else:
+    # `flask --app app ...` and WSGI servers import this module and look for `app`.
+    app = create_app(instance_path=os.environ.get("MLEXP_INSTANCE"))

@@ -1,0 +1,65 @@
+"""mlexp: a self-hosted experiment tracker that speaks MLflow's tracking API."""
+import os
+
+from flask import Flask
+
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(test_config: dict | None = None, *, instance_path: str | None = None) -> Flask:
+    """Build the app in named steps: config → extensions → tables → blueprints → errors → cli."""
+    instance_path = os.path.abspath(
+        instance_path or os.environ.get("MLEXP_INSTANCE") or os.path.join(PROJECT_ROOT, "instance")
+    )
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        template_folder=os.path.join(PROJECT_ROOT, "templates"),
+        static_folder=os.path.join(PROJECT_ROOT, "static"),
+    )
+    _load_config(app, test_config)
+    _init_extensions(app)
+    _init_tables(app)
+    _register_blueprints(app)
+    _register_errors(app)
+    _register_cli(app)
+    return app
+
+
+def _load_config(app: Flask, test_config: dict | None) -> None:
+    from mlexp.config import load_config
+
+    os.makedirs(app.instance_path, exist_ok=True)
+    load_config(app, test_config)
+    os.makedirs(app.config["PACKAGES_DIR"], exist_ok=True)
+
+
+def _init_extensions(app: Flask) -> None:
+    from mlexp.extensions import db
+
+    db.init_app(app)
+
+
+def _init_tables(app: Flask) -> None:
+    from mlexp.database import init_database
+
+    init_database(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from mlexp.api import register_api
+
+    register_api(app)
+
+
+def _register_errors(app: Flask) -> None:
+    from mlexp.api.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from mlexp.cli import register_cli
+
+    register_cli(app)

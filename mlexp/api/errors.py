@@ -1,0 +1,45 @@
+"""Every API failure leaves as MLflow's error JSON: {"error_code", "message"}."""
+import logging
+
+from flask import Flask, request
+from werkzeug.exceptions import HTTPException
+
+from mlexp.errors import EndpointNotFound, ErrorCode, InvalidParameter, MlflowError
+
+API_PATH_PREFIXES = ("/api/", "/ajax-api/")
+log = logging.getLogger(__name__)
+
+
+def _is_api_request() -> bool:
+    return request.path.startswith(API_PATH_PREFIXES)
+
+
+def mlflow_error_response(error: MlflowError):
+    return error.to_json(), error.http_status
+
+
+def _http_error(error: HTTPException):
+    if not _is_api_request():
+        return error
+    if error.code == 404:
+        return mlflow_error_response(EndpointNotFound(f"No API endpoint at {request.path}"))
+    if error.code == 405:
+        body = EndpointNotFound(f"{request.method} is not allowed on {request.path}").to_json()
+        return body, 405
+    if error.code == 413:
+        return mlflow_error_response(InvalidParameter(f"Request body too large: {error.description}"))
+    if error.code == 400:
+        return mlflow_error_response(InvalidParameter(f"Bad request: {error.description}"))
+    return {"error_code": ErrorCode.INTERNAL_ERROR.value, "message": error.description}, error.code
+
+
+def _unexpected_error(error: Exception):
+    log.exception("Unhandled error on %s %s", request.method, request.path)
+    return {"error_code": ErrorCode.INTERNAL_ERROR.value,
+            "message": f"Internal error: {type(error).__name__}"}, 500
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(MlflowError, mlflow_error_response)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)

@@ -1,0 +1,74 @@
+"""Request parsing: query string for GET, JSON body otherwise, through a request schema."""
+import json
+
+from flask import request
+from marshmallow import Schema, ValidationError, fields
+
+from mlexp.errors import InvalidParameter
+
+
+def _query_arguments(schema: Schema) -> dict:
+    """GET arguments: repeated keys become lists for list fields, single values otherwise."""
+    data = {}
+    for name, field in schema.fields.items():
+        key = field.data_key or name
+        if key not in request.args:
+            continue
+        values = request.args.getlist(key)
+        data[key] = values if isinstance(field, fields.List) else values[-1]
+    for alias in ("run_uuid",):
+        if alias in request.args and alias not in data:
+            data[alias] = request.args[alias]
+    return data
+
+
+def _json_body() -> dict:
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidParameter(f"Malformed JSON request body: {exc}") from exc
+    if not isinstance(body, dict):
+        raise InvalidParameter("The request body must be a JSON object")
+    return body
+
+
+def _describe(messages, path: str = "") -> list[str]:
+    """Flatten marshmallow's nested messages into "parameter 'a.0.b': why" phrases."""
+    if isinstance(messages, dict):
+        out = []
+        for key, value in messages.items():
+            out += _describe(value, f"{path}.{key}" if path else str(key))
+        return out
+    texts = messages if isinstance(messages, list) else [messages]
+    phrases = []
+    for text in texts:
+        if isinstance(text, (dict, list)):
+            phrases += _describe(text, path)
+        elif text == "Missing data for required field.":
+            phrases.append(f"Missing value for required parameter '{path}'")
+        else:
+            phrases.append(f"Invalid value for parameter '{path}': {text}")
+    return phrases
+
+
+def parse(schema: Schema) -> dict:
+    """Load the current request with `schema`.
+
+    Raises:
+        InvalidParameter: malformed JSON, a missing required field or a value of the wrong type;
+            the message names each offending parameter.
+    """
+    data = _query_arguments(schema) if request.method == "GET" else _json_body()
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        phrases = _describe(exc.messages)
+        raise InvalidParameter("; ".join(phrases) + ". See the API docs for request parameters.") from exc
+
+
+def paged(name: str, items: list, next_token: str | None) -> dict:
+    """A page of results; next_page_token only while more remain, as protobuf omits it."""
+    return {name: items, "next_page_token": next_token} if next_token else {name: items}

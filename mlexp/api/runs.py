@@ -1,0 +1,90 @@
+"""MLflow run endpoints: lifecycle, logging and search."""
+from flask import Blueprint
+
+from mlexp.api.parsing import paged, parse
+from mlexp.schemas.runs import (CreateRunRequest, DeleteRunRequest, DeleteTagRequest,
+                                GetRunRequest, LogBatchRequest, LogMetricRequest, LogParamRequest,
+                                RestoreRunRequest, RunInfoSchema, RunSchema, SearchRunsRequest,
+                                SetTagRequest, UpdateRunRequest)
+from mlexp.services import run_data, runs
+
+bp = Blueprint("runs", __name__)
+
+
+@bp.post("/runs/create")
+def create_run():
+    req = parse(CreateRunRequest())
+    run = runs.create_run(req["experiment_id"], user_id=req["user_id"], run_name=req["run_name"],
+                          start_time=req["start_time"], tags=req["tags"])
+    return {"run": RunSchema().dump(run)}
+
+
+@bp.get("/runs/get")
+def get_run():
+    return {"run": RunSchema().dump(runs.get_run(parse(GetRunRequest())["run_id"]))}
+
+
+@bp.post("/runs/update")
+def update_run():
+    req = parse(UpdateRunRequest())
+    run = runs.update_run(req["run_id"], status=req["status"], end_time=req["end_time"],
+                          run_name=req["run_name"])
+    return {"run_info": RunInfoSchema().dump(run)}
+
+
+@bp.post("/runs/delete")
+def delete_run():
+    runs.delete_run(parse(DeleteRunRequest())["run_id"])
+    return {}
+
+
+@bp.post("/runs/restore")
+def restore_run():
+    runs.restore_run(parse(RestoreRunRequest())["run_id"])
+    return {}
+
+
+@bp.post("/runs/log-metric")
+def log_metric():
+    req = parse(LogMetricRequest())
+    run_data.log_metric(req["run_id"], req["metric"])
+    return {}
+
+
+@bp.post("/runs/log-parameter")
+def log_param():
+    req = parse(LogParamRequest())
+    run_data.log_param(req["run_id"], req["key"], req["value"])
+    return {}
+
+
+@bp.post("/runs/set-tag")
+def set_tag():
+    req = parse(SetTagRequest())
+    run_data.set_tag(req["run_id"], req["key"], req["value"])
+    return {}
+
+
+@bp.post("/runs/delete-tag")
+def delete_tag():
+    req = parse(DeleteTagRequest())
+    run_data.delete_tag(req["run_id"], req["key"])
+    return {}
+
+
+@bp.post("/runs/log-batch")
+def log_batch():
+    """LogBatch: metrics, params and tags land together or not at all."""
+    req = parse(LogBatchRequest())
+    run_data.log_batch(req["run_id"], metrics=req["metrics"], params=req["params"], tags=req["tags"])
+    return {}
+
+
+@bp.route("/runs/search", methods=["GET", "POST"])
+def search_runs():
+    """SearchRuns; GET is accepted too, as MLflow's server accepts it."""
+    req = parse(SearchRunsRequest())
+    found, next_token = runs.search_runs(
+        req["experiment_ids"], filter_string=req["filter"], run_view_type=req["run_view_type"],
+        max_results=req["max_results"], order_by=req["order_by"], page_token=req["page_token"])
+    return paged("runs", RunSchema(many=True).dump(found), next_token)

@@ -1,0 +1,33 @@
+"""Configuration in layers: defaults, then instance/config.py, then MLEXP_* environment variables."""
+import os
+
+from flask import Flask
+
+
+class Defaults:
+    """Embedded defaults: everything lives in the instance folder."""
+
+    HOST = "127.0.0.1"
+    PORT = 5000
+    THREADS = 16
+    SQLITE_BUSY_TIMEOUT_MS = 30_000
+    # Filled in from the instance path when left unset.
+    DATABASE_URI = None
+    PACKAGES_DIR = None
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    MAX_CONTENT_LENGTH = None
+
+
+def load_config(app: Flask, test_config: dict | None) -> None:
+    """Apply the layers in order; test_config, when given, wins over everything."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("MLEXP")
+    if test_config:
+        app.config.update(test_config)
+    instance = app.instance_path
+    if not app.config["DATABASE_URI"]:
+        app.config["DATABASE_URI"] = "sqlite:///" + os.path.join(instance, "mlexp.sqlite")
+    if not app.config["PACKAGES_DIR"]:
+        app.config["PACKAGES_DIR"] = os.path.join(instance, "packages")
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URI"]

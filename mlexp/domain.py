@@ -1,0 +1,12 @@
+"""Plain values passed between the wire schemas and the services."""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MetricPoint:
+    """One logged metric value, before it is stored."""
+
+    key: str
+    value: float
+    timestamp: int
+    step: int = 0

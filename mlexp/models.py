@@ -1,0 +1,135 @@
+"""One class per table. Rows only: no commits and no JSON here (see services/ and schemas/)."""
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mlexp.clock import now_ms
+from mlexp.extensions import db
+
+ACTIVE = "active"
+DELETED = "deleted"
+
+
+class Experiment(db.Model):
+    """A collection of comparable runs; id 0 is the Default experiment."""
+
+    __tablename__ = "experiments"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(500), unique=True)
+    lifecycle_stage: Mapped[str] = mapped_column(String(32), default=ACTIVE)
+    creation_time: Mapped[int] = mapped_column(Integer, default=lambda: now_ms())
+    last_update_time: Mapped[int] = mapped_column(Integer, default=lambda: now_ms())
+    # The IID of the last run created here; bumped atomically so IIDs stay gapless per experiment.
+    last_run_iid: Mapped[int] = mapped_column(Integer, default=0)
+
+    tags: Mapped[list["ExperimentTag"]] = relationship(
+        back_populates="experiment", cascade="all, delete-orphan", order_by="ExperimentTag.key"
+    )
+
+    @property
+    def package_name(self) -> str:
+        return f"ml_experiment_{self.id}"
+
+    @property
+    def artifact_location(self) -> str:
+        return f"mlflow-artifacts:/{self.package_name}"
+
+
+class ExperimentTag(db.Model):
+    __tablename__ = "experiment_tags"
+
+    experiment_id: Mapped[int] = mapped_column(
+        ForeignKey("experiments.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+    experiment: Mapped[Experiment] = relationship(back_populates="tags")
+
+
+class Run(db.Model):
+    """One training run; `uuid` is MLflow's run_id, `iid` counts 1, 2, 3… within its experiment."""
+
+    __tablename__ = "runs"
+    __table_args__ = (
+        UniqueConstraint("experiment_id", "iid"),
+        Index("ix_runs_experiment_start", "experiment_id", "start_time", "uuid"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(32), unique=True)
+    experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id", ondelete="CASCADE"))
+    iid: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(250))
+    user_id: Mapped[str] = mapped_column(String(256), default="")
+    status: Mapped[str] = mapped_column(String(16), default="RUNNING")
+    start_time: Mapped[int] = mapped_column(Integer)
+    end_time: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    lifecycle_stage: Mapped[str] = mapped_column(String(32), default=ACTIVE)
+    deleted_time: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    experiment: Mapped[Experiment] = relationship()
+    params: Mapped[list["Param"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="Param.key"
+    )
+    tags: Mapped[list["RunTag"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="RunTag.key"
+    )
+    latest_metrics: Mapped[list["LatestMetric"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="LatestMetric.key"
+    )
+
+    @property
+    def artifact_uri(self) -> str:
+        return f"mlflow-artifacts:/ml_experiment_{self.experiment_id}/{self.iid}"
+
+
+class Param(db.Model):
+    __tablename__ = "params"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class RunTag(db.Model):
+    __tablename__ = "run_tags"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Metric(db.Model):
+    """One logged point of a metric's history; exact repeats are stored once, as MLflow does.
+
+    SQLite cannot store NaN (it reads back as NULL), so NaN is kept as is_nan with value 0.
+    """
+
+    __tablename__ = "metrics"
+    __table_args__ = (
+        UniqueConstraint("run_id", "key", "timestamp", "step", "value", "is_nan"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(250))
+    value: Mapped[float] = mapped_column(Float)
+    is_nan: Mapped[bool] = mapped_column(Boolean, default=False)
+    timestamp: Mapped[int] = mapped_column(Integer)
+    step: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LatestMetric(db.Model):
+    """The value a run shows for a metric: its largest (step, timestamp, value)."""
+
+    __tablename__ = "latest_metrics"
+    __table_args__ = (Index("ix_latest_metrics_key_value", "key", "value"),)
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+    is_nan: Mapped[bool] = mapped_column(Boolean, default=False)
+    timestamp: Mapped[int] = mapped_column(Integer)
+    step: Mapped[int] = mapped_column(Integer, default=0)

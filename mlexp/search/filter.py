@@ -1,0 +1,293 @@
+"""MLflow filter strings → a list of comparisons. Pure: no SQL, no Flask.
+
+A filter is comparisons joined by AND, e.g. ``metrics.acc > 0.9 and params.lr = '0.1'``.
+Each entity (metric, param, tag, attribute, dataset) has an explicit table of the comparators
+and value kinds it accepts, given per searchable resource (runs, experiments).
+"""
+import re
+from dataclasses import dataclass, field
+
+from mlexp.errors import InvalidParameter
+
+ENTITY_ALIASES = {
+    "metric": "metric", "metrics": "metric",
+    "param": "param", "params": "param", "parameter": "param", "parameters": "param",
+    "tag": "tag", "tags": "tag",
+    "attribute": "attribute", "attributes": "attribute", "attr": "attribute", "run": "attribute",
+    "dataset": "dataset", "datasets": "dataset",
+}
+
+NUMERIC = frozenset({"=", "!=", ">", ">=", "<", "<="})
+STRING = frozenset({"=", "!=", "LIKE", "ILIKE"})
+STRING_OR_LIST = STRING | {"IN", "NOT IN"}
+NULL_CHECKS = frozenset({"IS NULL", "IS NOT NULL"})
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """`entity.key comparator value`; value is a float, a str, a tuple of str, or None."""
+
+    entity: str
+    key: str
+    comparator: str
+    value: object = None
+
+
+@dataclass(frozen=True)
+class EntityRule:
+    """What one entity accepts: comparators for string values, for numbers, and allowed keys."""
+
+    string_comparators: frozenset = frozenset()
+    numeric_comparators: frozenset = frozenset()
+    keys: frozenset | None = None  # None: any key
+    numeric_keys: frozenset = frozenset()
+    key_aliases: dict = field(default_factory=dict)
+
+
+RUN_RULES = {
+    "metric": EntityRule(numeric_comparators=NUMERIC),
+    "param": EntityRule(string_comparators=STRING_OR_LIST | NULL_CHECKS),
+    "tag": EntityRule(string_comparators=STRING_OR_LIST | NULL_CHECKS),
+    "attribute": EntityRule(
+        string_comparators=STRING_OR_LIST,
+        numeric_comparators=NUMERIC,
+        keys=frozenset({"run_id", "run_name", "status", "user_id", "artifact_uri",
+                        "lifecycle_stage", "start_time", "end_time"}),
+        numeric_keys=frozenset({"start_time", "end_time"}),
+        key_aliases={"created": "start_time", "Created": "start_time", "run name": "run_name",
+                     "Run name": "run_name", "Run Name": "run_name"},
+    ),
+    "dataset": EntityRule(string_comparators=STRING_OR_LIST,
+                          keys=frozenset({"name", "digest", "context"})),
+}
+
+EXPERIMENT_RULES = {
+    "attribute": EntityRule(
+        string_comparators=STRING,
+        numeric_comparators=NUMERIC,
+        keys=frozenset({"name", "creation_time", "last_update_time"}),
+        numeric_keys=frozenset({"creation_time", "last_update_time"}),
+    ),
+    "tag": EntityRule(string_comparators=STRING | NULL_CHECKS),
+}
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<string>'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.)*")
+  | (?P<backtick>`[^`]*`)
+  | (?P<number>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(?![\w.])
+  | (?P<op>!=|<>|>=|<=|=|>|<)
+  | (?P<lparen>\()
+  | (?P<rparen>\))
+  | (?P<comma>,)
+  | (?P<dot>\.)
+  | (?P<word>[A-Za-z_][\w:/-]*|\d[\w:/-]*)
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass
+class _Token:
+    kind: str
+    text: str
+    pos: int
+
+
+def _tokenize(text: str) -> list[_Token]:
+    tokens, pos = [], 0
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if not match:
+            snippet = text[pos:pos + 20]
+            if snippet[0] in "'\"`":
+                raise InvalidParameter(f"Unclosed quote at position {pos} in filter: {snippet!r}")
+            raise InvalidParameter(f"Unexpected character at position {pos} in filter: {snippet!r}")
+        if match.lastgroup != "space":
+            tokens.append(_Token(match.lastgroup, match.group(), pos))
+        pos = match.end()
+    return tokens
+
+
+def _unquote(token: _Token) -> str:
+    body = token.text[1:-1]
+    if token.text[0] == "'":
+        body = body.replace("''", "'")
+    return re.sub(r"\\(.)", r"\1", body) if token.kind == "string" else body
+
+
+class _Parser:
+    def __init__(self, text: str, rules: dict, bare_attributes: bool):
+        self.text = text
+        self.tokens = _tokenize(text)
+        self.index = 0
+        self.rules = rules
+        self.bare_attributes = bare_attributes
+
+    def peek(self, offset: int = 0) -> _Token | None:
+        i = self.index + offset
+        return self.tokens[i] if i < len(self.tokens) else None
+
+    def take(self) -> _Token:
+        token = self.peek()
+        if token is None:
+            raise InvalidParameter(f"Filter ended early: {self.text!r}")
+        self.index += 1
+        return token
+
+    def is_word(self, token: _Token | None, *words: str) -> bool:
+        return token is not None and token.kind == "word" and token.text.upper() in words
+
+    def parse(self) -> list[Comparison]:
+        comparisons = [self.comparison()]
+        while self.peek() is not None:
+            token = self.take()
+            if not self.is_word(token, "AND"):
+                raise InvalidParameter(
+                    f"Invalid clause {token.text!r} at position {token.pos} in filter "
+                    f"{self.text!r}: only comparisons joined by AND are supported"
+                )
+            comparisons.append(self.comparison())
+        return comparisons
+
+    def identifier(self) -> tuple[str, str]:
+        first = self.take()
+        if first.kind == "word" and self.peek() is not None and self.peek().kind == "dot":
+            self.take()
+            key_token = self.take()
+            entity_name = first.text
+            if key_token.kind in ("backtick", "string") and key_token.text[0] != "'":
+                key = _unquote(key_token)
+            elif key_token.kind in ("word", "number"):
+                key = key_token.text
+                # Bare keys may contain dots: metrics.a.b is the key "a.b".
+                while self.peek() is not None and self.peek().kind == "dot":
+                    self.take()
+                    key += "." + self.take().text
+            else:
+                raise InvalidParameter(
+                    f"Invalid key {key_token.text!r} at position {key_token.pos}: quote keys "
+                    "with backticks or double quotes, e.g. metrics.`my metric`"
+                )
+        elif first.kind in ("word", "backtick") and self.bare_attributes:
+            entity_name, key = "attribute", _unquote(first) if first.kind == "backtick" else first.text
+        else:
+            raise InvalidParameter(
+                f"Invalid identifier {first.text!r} at position {first.pos}: expected "
+                "'metrics.<key>', 'params.<key>', 'tags.<key>', 'attributes.<name>' or "
+                "'datasets.<field>'"
+            )
+        entity = ENTITY_ALIASES.get(entity_name.lower())
+        if entity is None or entity not in self.rules:
+            allowed = ", ".join(sorted(self.rules))
+            raise InvalidParameter(
+                f"Invalid entity type {entity_name!r} in filter; expected one of: {allowed}"
+            )
+        return entity, key
+
+    def comparator(self) -> str:
+        token = self.take()
+        if token.kind == "op":
+            return "!=" if token.text == "<>" else token.text
+        if self.is_word(token, "LIKE", "ILIKE", "IN"):
+            return token.text.upper()
+        if self.is_word(token, "NOT") and self.is_word(self.peek(), "IN", "LIKE", "ILIKE"):
+            return "NOT " + self.take().text.upper()
+        if self.is_word(token, "IS"):
+            if self.is_word(self.peek(), "NOT"):
+                self.take()
+                null = self.take()
+                if self.is_word(null, "NULL"):
+                    return "IS NOT NULL"
+            elif self.is_word(self.peek(), "NULL"):
+                self.take()
+                return "IS NULL"
+        raise InvalidParameter(f"Invalid comparator {token.text!r} at position {token.pos}")
+
+    def value(self, comparator: str):
+        if comparator in NULL_CHECKS:
+            return None
+        if comparator in ("IN", "NOT IN"):
+            return self.value_list()
+        token = self.take()
+        if token.kind == "number":
+            return float(token.text)
+        if token.kind == "string":
+            return _unquote(token)
+        raise InvalidParameter(
+            f"Invalid value {token.text!r} at position {token.pos}: expected a quoted string "
+            "or a number"
+        )
+
+    def value_list(self) -> tuple:
+        opening = self.take()
+        if opening.kind != "lparen":
+            raise InvalidParameter(
+                f"Expected '(' after IN at position {opening.pos}, e.g. IN ('a', 'b')"
+            )
+        values = []
+        while True:
+            token = self.take()
+            if token.kind != "string":
+                raise InvalidParameter(
+                    f"Invalid list item {token.text!r} at position {token.pos}: IN lists hold "
+                    "quoted strings"
+                )
+            values.append(_unquote(token))
+            closing = self.take()
+            if closing.kind == "rparen":
+                return tuple(values)
+            if closing.kind != "comma":
+                raise InvalidParameter(f"Expected ',' or ')' at position {closing.pos}")
+
+    def comparison(self) -> Comparison:
+        entity, key = self.identifier()
+        comparator = self.comparator()
+        value = self.value(comparator)
+        return _checked(self.rules[entity], Comparison(entity, key, comparator, value))
+
+
+def _checked(rule: EntityRule, comp: Comparison) -> Comparison:
+    """Apply the entity's rule: known key, allowed comparator, right kind of value."""
+    key = rule.key_aliases.get(comp.key, comp.key)
+    if rule.keys is not None and key not in rule.keys:
+        allowed = ", ".join(sorted(rule.keys))
+        raise InvalidParameter(f"Invalid {comp.entity} key {comp.key!r}; expected one of: {allowed}")
+    numeric = bool(rule.numeric_comparators) and (not rule.keys or key in rule.numeric_keys)
+    if comp.entity == "metric" or (comp.entity == "attribute" and key in rule.numeric_keys):
+        numeric = True
+    allowed = rule.numeric_comparators if numeric else rule.string_comparators
+    if comp.comparator not in allowed:
+        raise InvalidParameter(
+            f"Invalid comparator {comp.comparator!r} for {comp.entity} {key!r}; "
+            f"expected one of: {', '.join(sorted(allowed))}"
+        )
+    if numeric and not isinstance(comp.value, float):
+        raise InvalidParameter(
+            f"Expected a numeric value for {comp.entity} {key!r}, got {comp.value!r}"
+        )
+    if not numeric and comp.comparator not in NULL_CHECKS and isinstance(comp.value, float):
+        raise InvalidParameter(
+            f"Expected a quoted string value for {comp.entity} {key!r}, got {comp.value:g}"
+        )
+    return Comparison(comp.entity, key, comp.comparator, comp.value)
+
+
+def parse_filter(text: str | None, rules: dict, *, bare_attributes: bool = False) -> list[Comparison]:
+    """Parse a filter string against one resource's rules; empty or blank means no filter.
+
+    Raises:
+        InvalidParameter: the text is not a filter these rules accept; the message says where.
+    """
+    if text is None or not text.strip():
+        return []
+    return _Parser(text, rules, bare_attributes).parse()
+
+
+def parse_run_filter(text: str | None) -> list[Comparison]:
+    return parse_filter(text, RUN_RULES)
+
+
+def parse_experiment_filter(text: str | None) -> list[Comparison]:
+    return parse_filter(text, EXPERIMENT_RULES, bare_attributes=True)

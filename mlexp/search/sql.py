@@ -1,0 +1,129 @@
+"""Parsed comparisons and order keys → SQLAlchemy clauses, so the database filters and sorts."""
+from sqlalchemy import String, and_, cast, exists, func, literal, not_, select
+from sqlalchemy.sql import ColumnElement
+
+from mlexp.errors import InvalidParameter
+from mlexp.models import Experiment, ExperimentTag, LatestMetric, Param, Run, RunTag
+from mlexp.search.filter import Comparison
+from mlexp.search.order_by import OrderKey
+
+
+def _compare(column, comparator: str, value) -> ColumnElement:
+    """One comparison on a column; LIKE is case-sensitive and ILIKE is not, as in MLflow."""
+    match comparator:
+        case "=":
+            return column == value
+        case "!=":
+            return column != value
+        case ">":
+            return column > value
+        case ">=":
+            return column >= value
+        case "<":
+            return column < value
+        case "<=":
+            return column <= value
+        case "LIKE":
+            return _case_sensitive_like(column, value)
+        case "ILIKE":
+            return func.lower(column).like(func.lower(value))
+        case "IN":
+            return column.in_(value)
+        case "NOT IN":
+            return column.not_in(value)
+    raise InvalidParameter(f"Unsupported comparator {comparator!r}")
+
+
+def _case_sensitive_like(column, pattern: str) -> ColumnElement:
+    """LIKE with case sensitivity, as MLflow means it; SQLite's own LIKE ignores ASCII case,
+    so the pattern is translated to a GLOB."""
+    glob = []
+    for ch in pattern:
+        if ch == "%":
+            glob.append("*")
+        elif ch == "_":
+            glob.append("?")
+        elif ch in "*?[":
+            glob.append(f"[{ch}]")
+        else:
+            glob.append(ch)
+    return column.op("GLOB")(literal("".join(glob)))
+
+
+def _key_value_condition(table, owner_column, comp: Comparison) -> ColumnElement:
+    """EXISTS (a row of `table` for this owner with this key whose value matches)."""
+    has_key = and_(table.key == comp.key, owner_column)
+    if comp.comparator == "IS NULL":
+        return not_(exists().where(has_key))
+    if comp.comparator == "IS NOT NULL":
+        return exists().where(has_key)
+    return exists().where(has_key, _compare(table.value, comp.comparator, comp.value))
+
+
+_RUN_STRING_ATTRIBUTES = {
+    "run_id": Run.uuid, "run_name": Run.name, "status": Run.status, "user_id": Run.user_id,
+    "lifecycle_stage": Run.lifecycle_stage, "start_time": Run.start_time,
+    "end_time": Run.end_time,
+}
+
+
+def _artifact_uri_column():
+    return ("mlflow-artifacts:/ml_experiment_" + cast(Run.experiment_id, String) + "/"
+            + cast(Run.iid, String))
+
+
+def run_condition(comp: Comparison) -> ColumnElement:
+    """Raises: InvalidParameter for an entity runs cannot be filtered on yet."""
+    if comp.entity == "metric":
+        return exists().where(
+            LatestMetric.run_id == Run.id, LatestMetric.key == comp.key,
+            LatestMetric.is_nan.is_(False),
+            _compare(LatestMetric.value, comp.comparator, comp.value),
+        )
+    if comp.entity == "param":
+        return _key_value_condition(Param, Param.run_id == Run.id, comp)
+    if comp.entity == "tag":
+        return _key_value_condition(RunTag, RunTag.run_id == Run.id, comp)
+    if comp.entity == "attribute":
+        column = _artifact_uri_column() if comp.key == "artifact_uri" else _RUN_STRING_ATTRIBUTES[comp.key]
+        return _compare(column, comp.comparator, comp.value)
+    raise InvalidParameter(
+        f"Filtering runs on {comp.entity} is not supported: no run has logged {comp.entity}s"
+    )
+
+
+def experiment_condition(comp: Comparison) -> ColumnElement:
+    if comp.entity == "tag":
+        return _key_value_condition(ExperimentTag, ExperimentTag.experiment_id == Experiment.id, comp)
+    column = {"name": Experiment.name, "creation_time": Experiment.creation_time,
+              "last_update_time": Experiment.last_update_time}[comp.key]
+    return _compare(column, comp.comparator, comp.value)
+
+
+def run_order_clauses(keys: list[OrderKey]) -> list:
+    """ORDER BY for runs: requested keys with missing values last, then start_time DESC, run_id."""
+    clauses = []
+    for key in keys:
+        if key.entity == "attribute":
+            column = _artifact_uri_column() if key.key == "artifact_uri" else _RUN_STRING_ATTRIBUTES[key.key]
+        else:
+            table = {"metric": LatestMetric, "param": Param, "tag": RunTag}[key.entity]
+            column = (select(table.value).where(table.run_id == Run.id, table.key == key.key)
+                      .scalar_subquery())
+        clauses.append(column.is_(None))
+        clauses.append(column.asc() if key.ascending else column.desc())
+    clauses += [Run.start_time.desc(), Run.uuid.asc()]
+    return clauses
+
+
+def experiment_order_clauses(keys: list[OrderKey]) -> list:
+    """ORDER BY for experiments; by default the newest first, ties broken by id."""
+    columns = {"name": Experiment.name, "experiment_id": Experiment.id,
+               "creation_time": Experiment.creation_time,
+               "last_update_time": Experiment.last_update_time}
+    clauses = [columns[k.key].asc() if k.ascending else columns[k.key].desc() for k in keys]
+    if not keys:
+        clauses.append(Experiment.creation_time.desc())
+    clauses.append(Experiment.id.asc())
+    return clauses
+

@@ -1,0 +1,134 @@
+"""What a run records: metrics, params and tags, written in bulk and all-or-nothing."""
+import math
+
+from sqlalchemy import delete, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+
+from mlexp.domain import MetricPoint
+from mlexp.errors import InvalidParameter, NotFound
+from mlexp.extensions import db
+from mlexp.models import LatestMetric, Metric, Param, Run, RunTag
+from mlexp.services.runs import RUN_NAME_TAG, get_active_run
+from mlexp.services.transaction import write_transaction
+from mlexp.validation import (duplicate_keys, validate_batch_sizes, validate_key, validate_param,
+                              validate_tag)
+
+
+def _insert(model):
+    """INSERT with the dialect's ON CONFLICT support (SQLite and PostgreSQL share the API)."""
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
+
+
+def _metric_row(run: Run, point: MetricPoint) -> dict:
+    is_nan = math.isnan(point.value)
+    return {"run_id": run.id, "key": point.key, "value": 0.0 if is_nan else point.value,
+            "is_nan": is_nan, "timestamp": point.timestamp, "step": point.step}
+
+
+def _write_metrics(session, run: Run, metrics: list[MetricPoint]) -> None:
+    rows = [_metric_row(run, m) for m in metrics]
+    session.execute(_insert(Metric).on_conflict_do_nothing(), rows)
+    # The latest value per key: largest (step, timestamp, value), as MLflow picks it.
+    newest: dict[str, dict] = {}
+    for row in rows:
+        current = newest.get(row["key"])
+        if current is None or _rank(row) > _rank(current):
+            newest[row["key"]] = row
+    stmt = _insert(LatestMetric)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[LatestMetric.run_id, LatestMetric.key],
+        set_={c: stmt.excluded[c] for c in ("value", "is_nan", "timestamp", "step")},
+        where=tuple_(stmt.excluded.step, stmt.excluded.timestamp, stmt.excluded.value)
+        > tuple_(LatestMetric.step, LatestMetric.timestamp, LatestMetric.value),
+    )
+    session.execute(stmt, list(newest.values()))
+
+
+def _rank(row: dict) -> tuple:
+    return (row["step"], row["timestamp"], row["value"])
+
+
+def _write_params(session, run: Run, params: list[dict]) -> None:
+    """Insert new params; re-logging the same value is fine, a different one is refused."""
+    wanted = {p["key"]: p["value"] for p in params}
+    existing = dict(session.execute(
+        select(Param.key, Param.value).where(Param.run_id == run.id, Param.key.in_(wanted))
+    ).all())
+    changed = {k: (v, wanted[k]) for k, v in existing.items() if v != wanted[k]}
+    if changed:
+        key, (old, new) = next(iter(changed.items()))
+        raise InvalidParameter(
+            f"Changing param values is not allowed. Param with key='{key}' was already logged "
+            f"with value='{old}' for run ID='{run.uuid}'. Attempted logging new value '{new}'."
+        )
+    rows = [{"run_id": run.id, "key": k, "value": v} for k, v in wanted.items() if k not in existing]
+    if rows:
+        session.execute(_insert(Param), rows)
+
+
+def _write_tags(session, run: Run, tags: list[dict]) -> None:
+    """Upsert tags; the last value for a key wins, and mlflow.runName renames the run."""
+    latest = {t["key"]: t["value"] for t in tags}
+    stmt = _insert(RunTag)
+    stmt = stmt.on_conflict_do_update(index_elements=[RunTag.run_id, RunTag.key],
+                                      set_={"value": stmt.excluded.value})
+    session.execute(stmt, [{"run_id": run.id, "key": k, "value": v} for k, v in latest.items()])
+    if RUN_NAME_TAG in latest:
+        run.name = latest[RUN_NAME_TAG]
+
+
+def log_batch(run_id: str, *, metrics: list[MetricPoint] = (), params: list[dict] = (),
+              tags: list[dict] = ()) -> None:
+    """Log metrics, params and tags together: everything lands or nothing does.
+
+    Raises:
+        NotFound: no such run.
+        InvalidParameter: a limit, a key or a value is bad, a param would change, or the run
+            or its experiment is deleted.
+    """
+    validate_batch_sizes(len(metrics), len(params), len(tags))
+    for metric in metrics:
+        validate_key("metric", metric.key)
+    for param in params:
+        validate_param(param["key"], param["value"])
+    for tag in tags:
+        validate_tag(tag["key"], tag["value"])
+    dupes = duplicate_keys([p["key"] for p in params])
+    if dupes:
+        raise InvalidParameter(
+            f"Duplicate parameter keys have been submitted: {dupes}. Please ensure the request "
+            "contains only one param value per param key."
+        )
+    with write_transaction() as session:
+        run = get_active_run(run_id)
+        if params:
+            _write_params(session, run, list(params))
+        if tags:
+            _write_tags(session, run, list(tags))
+        if metrics:
+            _write_metrics(session, run, list(metrics))
+
+
+def log_metric(run_id: str, metric: MetricPoint) -> None:
+    """Raises: as log_batch."""
+    log_batch(run_id, metrics=[metric])
+
+
+def log_param(run_id: str, key: str, value: str) -> None:
+    """Raises: as log_batch."""
+    log_batch(run_id, params=[{"key": key, "value": value}])
+
+
+def set_tag(run_id: str, key: str, value: str) -> None:
+    """Raises: as log_batch."""
+    log_batch(run_id, tags=[{"key": key, "value": value}])
+
+
+def delete_tag(run_id: str, key: str) -> None:
+    """Raises: NotFound for an unknown run or tag; InvalidParameter for a deleted run."""
+    with write_transaction() as session:
+        run = get_active_run(run_id)
+        result = session.execute(delete(RunTag).where(RunTag.run_id == run.id, RunTag.key == key))
+        if result.rowcount == 0:
+            raise NotFound(f"No tag with name: {key} in run with id {run_id}")

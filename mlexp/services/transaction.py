@@ -1,0 +1,33 @@
+"""The one way services write: a unit of work that commits once or not at all."""
+from contextlib import contextmanager
+
+from sqlalchemy.exc import OperationalError
+
+from mlexp.database import WRITE_OPTION
+from mlexp.errors import Busy
+from mlexp.extensions import db
+
+
+@contextmanager
+def write_transaction():
+    """Yield the session inside a write transaction; commit on success, roll back on any error.
+
+    Raises:
+        Busy: the database stayed locked for the whole busy timeout.
+    """
+    session = db.session()  # the request-scoped Session itself
+    if session.in_transaction():
+        # Only reads can have happened; start afresh so the write lock is taken at BEGIN.
+        session.rollback()
+    try:
+        session.connection(execution_options={WRITE_OPTION: True})
+        yield session
+        session.commit()
+    except OperationalError as exc:
+        session.rollback()
+        if "locked" in str(exc.orig) or "busy" in str(exc.orig):
+            raise Busy("The database is busy; retry the request.") from exc
+        raise
+    except BaseException:
+        session.rollback()
+        raise

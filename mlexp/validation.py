@@ -1,0 +1,131 @@
+"""MLflow's limits on names, values and batch sizes, checked before anything is written. Pure."""
+import posixpath
+import re
+
+from mlexp.errors import InvalidParameter
+
+MAX_KEY_LENGTH = 250
+MAX_PARAM_VALUE_LENGTH = 6000
+MAX_TAG_VALUE_LENGTH = 8000
+MAX_EXPERIMENT_NAME_LENGTH = 500
+MAX_EXPERIMENT_TAG_VALUE_LENGTH = 20000
+MAX_RUN_NAME_LENGTH = 250
+MAX_METRICS_PER_BATCH = 1000
+MAX_PARAMS_TAGS_PER_BATCH = 100
+MAX_ENTITIES_PER_BATCH = 1000
+
+_KEY_CHARS = re.compile(r"^[/\w.\- :]*$")
+RUN_STATUSES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
+
+
+def validate_key(kind: str, key: str) -> None:
+    """Metric, param and tag names: MLflow's characters, length, and no path tricks.
+
+    Raises:
+        InvalidParameter: naming the rule the key breaks.
+    """
+    if not key:
+        raise InvalidParameter(f"Missing {kind} key: a non-empty key is required")
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidParameter(
+            f"{kind.capitalize()} key '{key[:40]}…' has length {len(key)}, which exceeds the "
+            f"limit of {MAX_KEY_LENGTH}"
+        )
+    if not _KEY_CHARS.match(key):
+        raise InvalidParameter(
+            f"Invalid {kind} key {key!r}: names may only contain alphanumerics, underscores (_), "
+            "dashes (-), periods (.), spaces ( ), colons (:) and slashes (/)"
+        )
+    normalized = posixpath.normpath(key)
+    if normalized != key or normalized == "." or normalized.startswith(("..", "/")):
+        raise InvalidParameter(
+            f"Invalid {kind} key {key!r}: names are used as file paths and must not resolve to "
+            f"another name (this one resolves to {normalized!r})"
+        )
+
+
+def validate_value_length(kind: str, key: str, value: str, limit: int) -> None:
+    """Raises: InvalidParameter when the value is longer than MLflow allows."""
+    if len(value) > limit:
+        raise InvalidParameter(
+            f"{kind.capitalize()} value for key {key!r} has length {len(value)}, which exceeds "
+            f"the limit of {limit}"
+        )
+
+
+def validate_param(key: str, value: str) -> None:
+    validate_key("param", key)
+    validate_value_length("param", key, value, MAX_PARAM_VALUE_LENGTH)
+
+
+def validate_tag(key: str, value: str) -> None:
+    validate_key("tag", key)
+    validate_value_length("tag", key, value, MAX_TAG_VALUE_LENGTH)
+
+
+def validate_experiment_name(name: str) -> None:
+    """Raises: InvalidParameter for an empty or over-long name."""
+    if not name or not name.strip():
+        raise InvalidParameter("Invalid experiment name: it must be a non-empty string")
+    if len(name) > MAX_EXPERIMENT_NAME_LENGTH:
+        raise InvalidParameter(
+            f"Experiment name has length {len(name)}, which exceeds the limit of "
+            f"{MAX_EXPERIMENT_NAME_LENGTH}"
+        )
+
+
+def validate_experiment_tag(key: str, value: str) -> None:
+    validate_key("experiment tag", key)
+    validate_value_length("experiment tag", key, value, MAX_EXPERIMENT_TAG_VALUE_LENGTH)
+
+
+def validate_run_name(name: str) -> None:
+    if len(name) > MAX_RUN_NAME_LENGTH:
+        raise InvalidParameter(
+            f"Run name has length {len(name)}, which exceeds the limit of {MAX_RUN_NAME_LENGTH}"
+        )
+
+
+def validate_status(status: str) -> None:
+    if status not in RUN_STATUSES:
+        raise InvalidParameter(
+            f"Invalid run status {status!r}; expected one of: {', '.join(RUN_STATUSES)}"
+        )
+
+
+def validate_batch_sizes(metrics: int, params: int, tags: int) -> None:
+    """MLflow's LogBatch limits.
+
+    Raises:
+        InvalidParameter: naming the limit that was exceeded.
+    """
+    if metrics > MAX_METRICS_PER_BATCH:
+        raise InvalidParameter(
+            f"A batch logging request can contain at most {MAX_METRICS_PER_BATCH} metrics; "
+            f"got {metrics}"
+        )
+    if params > MAX_PARAMS_TAGS_PER_BATCH:
+        raise InvalidParameter(
+            f"A batch logging request can contain at most {MAX_PARAMS_TAGS_PER_BATCH} params; "
+            f"got {params}"
+        )
+    if tags > MAX_PARAMS_TAGS_PER_BATCH:
+        raise InvalidParameter(
+            f"A batch logging request can contain at most {MAX_PARAMS_TAGS_PER_BATCH} tags; "
+            f"got {tags}"
+        )
+    total = metrics + params + tags
+    if total > MAX_ENTITIES_PER_BATCH:
+        raise InvalidParameter(
+            f"A batch logging request can contain at most {MAX_ENTITIES_PER_BATCH} metrics, "
+            f"params and tags in total; got {total}"
+        )
+
+
+def duplicate_keys(keys: list[str]) -> list[str]:
+    seen, dupes = set(), []
+    for key in keys:
+        if key in seen and key not in dupes:
+            dupes.append(key)
+        seen.add(key)
+    return dupes
