@@ -1,6 +1,8 @@
-"""Serve the app with waitress: one process, many threads, TCP_NODELAY on every socket."""
-import socket
+"""Serve the app with waitress: one process, many threads.
 
+Waitress sets TCP_NODELAY on every accepted socket by default (Adjustments.socket_options), so
+small keep-alive responses never wait on Nagle's algorithm and delayed ACKs.
+"""
 from flask import Flask
 from waitress import serve as waitress_serve
 
@@ -13,8 +15,6 @@ def serve(app: Flask, host: str, port: int, threads: int) -> None:
         host=host,
         port=port,
         threads=threads,
-        # Small keep-alive responses must not wait for delayed ACKs (Nagle's algorithm).
-        socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
         channel_timeout=300,
         connection_limit=1000,
         ident="mlexp",
