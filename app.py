@@ -3,6 +3,7 @@
 The same settings come from MLEXP_HOST, MLEXP_PORT and MLEXP_INSTANCE; flags win.
 """
 import argparse
+import logging
 import os
 
 from mlexp import create_app
@@ -14,6 +15,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, help="port to bind (default 5000)")
     parser.add_argument("--instance", help="folder for the database and packages (default ./instance)")
     args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = create_app(instance_path=args.instance)
     host = args.host or app.config["HOST"]
     port = args.port or int(app.config["PORT"])

@@ -24,6 +24,7 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
     _register_blueprints(app)
     _register_errors(app)
     _register_cli(app)
+    _register_access_log(app)
     return app
 
 
@@ -36,9 +37,11 @@ def _load_config(app: Flask, test_config: dict | None) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    from mlexp.artifact_store import ArtifactStore
     from mlexp.extensions import db
 
     db.init_app(app)
+    app.extensions["mlexp.artifact_store"] = ArtifactStore(app.config["PACKAGES_DIR"])
 
 
 def _init_tables(app: Flask) -> None:
@@ -63,3 +66,19 @@ def _register_cli(app: Flask) -> None:
     from mlexp.cli import register_cli
 
     register_cli(app)
+
+
+def _register_access_log(app: Flask) -> None:
+    """One line per request on the `mlexp.access` logger, when ACCESS_LOG is on."""
+    import logging
+
+    from flask import request
+
+    if not app.config["ACCESS_LOG"]:
+        return
+    log = logging.getLogger("mlexp.access")
+
+    @app.after_request
+    def _log_request(response):
+        log.info("%s %s %s", request.method, request.full_path.rstrip("?"), response.status_code)
+        return response

@@ -16,6 +16,8 @@ class Defaults:
     PACKAGES_DIR = None
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     MAX_CONTENT_LENGTH = None
+    ACCESS_LOG = True
+    MAX_UPLOAD_BYTES = 5 * 1024**3
 
 
 def load_config(app: Flask, test_config: dict | None) -> None:

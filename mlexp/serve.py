@@ -18,4 +18,6 @@ def serve(app: Flask, host: str, port: int, threads: int) -> None:
         channel_timeout=300,
         connection_limit=1000,
         ident="mlexp",
+        # waitress spools bodies to disk before the app sees them; let the app judge the size.
+        max_request_body_size=int(app.config["MAX_UPLOAD_BYTES"]) + 1024 * 1024,
     )

@@ -1,9 +1,10 @@
 """The MLflow REST API, served under /api/2.0/mlflow and /ajax-api/2.0/mlflow alike."""
 from flask import Blueprint, Flask
 
-from mlexp.api import experiments, metrics, runs
+from mlexp.api import experiments, logged_models, metrics, mlflow_artifacts, runs
 
 API_PREFIXES = {"api": "/api/2.0/mlflow", "ajax": "/ajax-api/2.0/mlflow"}
+ARTIFACT_PREFIXES = {"api": "/api/2.0/mlflow-artifacts", "ajax": "/ajax-api/2.0/mlflow-artifacts"}
 
 health_bp = Blueprint("health", __name__)
 
@@ -15,6 +16,10 @@ def health():
 
 def register_api(app: Flask) -> None:
     app.register_blueprint(health_bp)
-    for module in (experiments, runs, metrics):
+    for bp in (experiments.bp, runs.bp, metrics.bp, mlflow_artifacts.tracking_bp,
+               logged_models.bp):
         for name, prefix in API_PREFIXES.items():
-            app.register_blueprint(module.bp, url_prefix=prefix, name=f"{name}_{module.bp.name}")
+            app.register_blueprint(bp, url_prefix=prefix, name=f"{name}_{bp.name}")
+    for name, prefix in ARTIFACT_PREFIXES.items():
+        app.register_blueprint(mlflow_artifacts.bp, url_prefix=prefix,
+                               name=f"{name}_{mlflow_artifacts.bp.name}")

@@ -19,9 +19,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory):
+def server_instance(tmp_path_factory):
+    """The live server's instance folder: its database and packages."""
+    return tmp_path_factory.mktemp("instance")
+
+
+@pytest.fixture(scope="session")
+def server_url(server_instance):
     """Start `python app.py` in a subprocess and wait until /health answers."""
-    instance = tmp_path_factory.mktemp("instance")
+    instance = server_instance
     port = _free_port()
     log_path = instance / "server.log"
     with open(log_path, "wb") as log:

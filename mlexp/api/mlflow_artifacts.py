@@ -1,0 +1,57 @@
+"""The mlflow-artifacts API (proxied artifact storage) and the tracking-side artifact listing."""
+import os
+
+from flask import Blueprint, request, send_file
+
+from mlexp.api.parsing import parse
+from mlexp.schemas.artifacts import FileInfoSchema, ListArtifactsRequest, ListRunArtifactsRequest
+from mlexp.services import artifacts
+
+CHUNK_BYTES = 1024 * 1024
+
+bp = Blueprint("mlflow_artifacts", __name__)
+tracking_bp = Blueprint("artifacts", __name__)
+
+
+def _request_chunks():
+    while True:
+        chunk = request.stream.read(CHUNK_BYTES)
+        if not chunk:
+            return
+        yield chunk
+
+
+@bp.put("/artifacts/<path:artifact_path>")
+def upload_artifact(artifact_path):
+    """UploadArtifact: the body streams to a temporary file that is renamed into place."""
+    artifacts.upload_artifact(artifact_path, _request_chunks())
+    return {}
+
+
+@bp.get("/artifacts/<path:artifact_path>")
+def download_artifact(artifact_path):
+    """DownloadArtifact: an attachment with Content-Length, and Range support to resume."""
+    path = artifacts.artifact_file(artifact_path)
+    response = send_file(path, as_attachment=True, download_name=os.path.basename(path),
+                         mimetype="application/octet-stream", conditional=True, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/artifacts")
+def list_artifacts():
+    req = parse(ListArtifactsRequest())
+    return {"files": FileInfoSchema(many=True).dump(artifacts.list_artifacts(req["path"]))}
+
+
+@bp.delete("/artifacts/<path:artifact_path>")
+def delete_artifact(artifact_path):
+    artifacts.delete_artifact(artifact_path)
+    return {}
+
+
+@tracking_bp.get("/artifacts/list")
+def list_run_artifacts():
+    req = parse(ListRunArtifactsRequest())
+    root_uri, files = artifacts.list_run_artifacts(req["run_id"], req["path"])
+    return {"root_uri": root_uri, "files": FileInfoSchema(many=True).dump(files)}

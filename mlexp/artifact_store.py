@@ -1,0 +1,165 @@
+"""Artifact files under one root folder (instance/packages): path-safe, atomic. No Flask, no DB.
+
+Every path is validated before it touches the disk, uploads land in a temporary file in the
+target folder and are renamed into place, so readers never see half a file.
+"""
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from mlexp.errors import InvalidParameter, NotFound
+
+TEMP_PREFIX = ".mlexp-upload-"
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """One listing entry; `path` is relative to the folder that was listed from."""
+
+    path: str
+    is_dir: bool
+    file_size: int | None
+
+
+class UploadTooLarge(InvalidParameter):
+    """The body went past the configured maximum upload size."""
+
+
+def safe_relative_path(path: str | None) -> str:
+    """The posix path relative to the root, or "" for the root itself.
+
+    Raises:
+        InvalidParameter: `..` segments, an absolute path, a backslash, a NUL byte, a drive letter
+            or a control character.
+    """
+    if path is None:
+        return ""
+    if "\x00" in path or "\\" in path or any(ord(ch) < 32 for ch in path):
+        raise InvalidParameter(f"Invalid artifact path {path!r}: control characters and "
+                               "backslashes are not allowed")
+    if path.startswith("/") or _DRIVE.match(path):
+        raise InvalidParameter(f"Invalid artifact path {path!r}: it must be relative")
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    if any(p == ".." for p in parts):
+        raise InvalidParameter(f"Invalid artifact path {path!r}: '..' segments are not allowed")
+    return "/".join(parts)
+
+
+class ArtifactStore:
+    """Files below `root`; paths are relative posix strings checked by safe_relative_path."""
+
+    def __init__(self, root: str):
+        self.root = os.path.realpath(root)
+
+    def absolute(self, relative: str) -> str:
+        """The real location of a checked relative path; symlinks may not lead outside the root.
+
+        Raises:
+            InvalidParameter: the path is unsafe or resolves outside the root.
+        """
+        relative = safe_relative_path(relative)
+        full = os.path.realpath(os.path.join(self.root, *relative.split("/")) if relative else self.root)
+        if full != self.root and not full.startswith(self.root + os.sep):
+            raise InvalidParameter(f"Invalid artifact path {relative!r}: it leaves the package root")
+        return full
+
+    def save(self, relative: str, chunks: Iterable[bytes], *, max_bytes: int | None = None) -> int:
+        """Write the chunks to `relative` atomically and return the number of bytes written.
+
+        Raises:
+            InvalidParameter: unsafe path, or the target is a folder.
+            UploadTooLarge: more than max_bytes arrived; nothing is left behind.
+        """
+        target = self.absolute(relative)
+        if not safe_relative_path(relative):
+            raise InvalidParameter("An artifact upload needs a file path")
+        if os.path.isdir(target):
+            raise InvalidParameter(f"Cannot upload to {relative!r}: it is a folder")
+        folder = os.path.dirname(target)
+        os.makedirs(folder, exist_ok=True)
+        fd, temp_path = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=folder)
+        written = 0
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in chunks:
+                    written += len(chunk)
+                    if max_bytes is not None and written > max_bytes:
+                        raise UploadTooLarge(
+                            f"Upload of {relative!r} exceeds the maximum upload size of "
+                            f"{max_bytes} bytes"
+                        )
+                    out.write(chunk)
+            os.chmod(temp_path, 0o644)
+            os.replace(temp_path, target)
+        except BaseException:
+            _remove_quietly(temp_path)
+            raise
+        return written
+
+    def file_path(self, relative: str) -> str:
+        """The absolute path of an existing file, for streaming it out.
+
+        Raises:
+            NotFound: nothing there, or it is a folder.
+        """
+        full = self.absolute(relative)
+        if not os.path.isfile(full):
+            raise NotFound(f"Artifact {relative!r} does not exist")
+        return full
+
+    def list_dir(self, relative: str = "") -> list[FileInfo]:
+        """The folder's entries sorted by name; a missing folder lists as empty, as in MLflow."""
+        full = self.absolute(relative)
+        if not os.path.isdir(full):
+            return []
+        entries = []
+        with os.scandir(full) as it:
+            for entry in it:
+                if entry.name.startswith(TEMP_PREFIX):
+                    continue
+                is_dir = entry.is_dir()
+                size = None if is_dir else entry.stat().st_size
+                entries.append(FileInfo(entry.name, is_dir, size))
+        return sorted(entries, key=lambda e: e.path)
+
+    def walk_files(self, relative: str = "") -> list[FileInfo]:
+        """Every file below the folder, with paths relative to it, sorted."""
+        base = self.absolute(relative)
+        found = []
+        for folder, dirs, files in os.walk(base):
+            dirs.sort()
+            for name in files:
+                if name.startswith(TEMP_PREFIX):
+                    continue
+                full = os.path.join(folder, name)
+                rel = os.path.relpath(full, base).replace(os.sep, "/")
+                found.append(FileInfo(rel, False, os.path.getsize(full)))
+        return sorted(found, key=lambda e: e.path)
+
+    def delete(self, relative: str) -> None:
+        """Remove a file or a whole folder.
+
+        Raises:
+            NotFound: nothing there.
+            InvalidParameter: an attempt to delete the root itself.
+        """
+        if not safe_relative_path(relative):
+            raise InvalidParameter("Refusing to delete the whole package root")
+        full = self.absolute(relative)
+        if os.path.isdir(full) and not os.path.islink(full):
+            shutil.rmtree(full)
+        elif os.path.lexists(full):
+            os.remove(full)
+        else:
+            raise NotFound(f"Artifact {relative!r} does not exist")
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
