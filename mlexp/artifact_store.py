@@ -14,6 +14,7 @@ from mlexp.errors import InvalidParameter, NotFound
 
 TEMP_PREFIX = ".mlexp-upload-"
 _DRIVE = re.compile(r"^[A-Za-z]:")
+_DRIVE_SEGMENT = re.compile(r"^[A-Za-z]:$")
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ def safe_relative_path(path: str | None) -> str:
     parts = [p for p in path.split("/") if p not in ("", ".")]
     if any(p == ".." for p in parts):
         raise InvalidParameter(f"Invalid artifact path {path!r}: '..' segments are not allowed")
+    if any(_DRIVE_SEGMENT.match(p) for p in parts):
+        raise InvalidParameter(f"Invalid artifact path {path!r}: drive letters are not allowed")
     return "/".join(parts)
 
 

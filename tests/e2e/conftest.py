@@ -24,6 +24,27 @@ def server_instance(tmp_path_factory):
     return tmp_path_factory.mktemp("instance")
 
 
+class _ServerProcess:
+    pid: int = 0
+
+    def peak_rss_bytes(self) -> int:
+        """The server's peak resident memory so far (VmHWM)."""
+        with open(f"/proc/{self.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+        raise RuntimeError("VmHWM not found")
+
+
+server_process = _ServerProcess()
+
+
+@pytest.fixture(scope="session")
+def live_server_process(server_url):
+    """The live server's process, for reading its memory use."""
+    return server_process
+
+
 @pytest.fixture(scope="session")
 def server_url(server_instance):
     """Start `python app.py` in a subprocess and wait until /health answers."""
@@ -37,6 +58,7 @@ def server_url(server_instance):
             cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
+    server_process.pid = process.pid
     deadline = time.monotonic() + 30
     while True:
         try:

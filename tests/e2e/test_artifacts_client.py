@@ -54,3 +54,30 @@ def test_folder_downloads_whole_when_logged_with_log_artifacts(mlflow, run_in_ex
     assert open(os.path.join(local, "top.txt")).read() == "top"
     assert open(os.path.join(local, "a", "b", "deep.txt")).read() == "deep"
     assert json.loads(json.dumps(sorted(os.listdir(local)))) == ["a", "top.txt"]
+
+
+def test_image_and_table_are_stored_when_logged(mlflow, client, run_in_experiment):
+    numpy = pytest.importorskip("numpy")
+    pandas = pytest.importorskip("pandas")
+    _, run = run_in_experiment
+    image = (numpy.arange(16 * 16 * 3) % 255).astype("uint8").reshape(16, 16, 3)
+    mlflow.log_image(image, "plots/square.png")
+    mlflow.log_table(pandas.DataFrame({"x": [1, 2], "y": ["a", "b"]}), "tables/result.json")
+    files = {f.path: f.file_size for f in client.list_artifacts(run.info.run_id, "plots")}
+    assert files["plots/square.png"] > 0
+    table = mlflow.load_table("tables/result.json", run_ids=[run.info.run_id])
+    assert list(table["y"]) == ["a", "b"]
+
+
+def test_binary_file_with_unicode_name_round_trips_when_logged(mlflow, client, run_in_experiment,
+                                                               tmp_path):
+    _, run = run_in_experiment
+    data = bytes(range(256)) * 1000
+    source = tmp_path / "résumé data ü.bin"
+    source.write_bytes(data)
+    mlflow.log_artifact(str(source), artifact_path="spaced dir")
+    listed = [f.path for f in client.list_artifacts(run.info.run_id, "spaced dir")]
+    assert listed == ["spaced dir/résumé data ü.bin"]
+    local = mlflow.artifacts.download_artifacts(
+        f"runs:/{run.info.run_id}/spaced dir/résumé data ü.bin", dst_path=str(tmp_path / "dl"))
+    assert hashlib.sha256(open(local, "rb").read()).digest() == hashlib.sha256(data).digest()
