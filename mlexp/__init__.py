@@ -38,9 +38,11 @@ def _load_config(app: Flask, test_config: dict | None) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from mlexp.artifact_store import ArtifactStore
+    from mlexp.database import configure_engine
     from mlexp.extensions import db
 
     db.init_app(app)
+    configure_engine(app)
     app.extensions["mlexp.artifact_store"] = ArtifactStore(app.config["PACKAGES_DIR"])
 
 
@@ -52,8 +54,10 @@ def _init_tables(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from mlexp.api import register_api
+    from mlexp.web import register_web
 
     register_api(app)
+    register_web(app)
 
 
 def _register_errors(app: Flask) -> None:

@@ -35,11 +35,16 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
-def init_database(app: Flask) -> None:
-    """Bind the engine, create missing tables and the Default experiment (id 0)."""
+def configure_engine(app: Flask) -> None:
+    """Tune the app's engine once, before its first connection."""
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+
+def init_database(app: Flask) -> None:
+    """Create missing tables and the Default experiment (id 0); safe to run again."""
+    with app.app_context():
         db.create_all()
         if db.session.scalar(select(Experiment).where(Experiment.id == 0)) is None:
             db.session.add(Experiment(id=0, name=DEFAULT_EXPERIMENT_NAME))

@@ -18,8 +18,21 @@ def mlflow_error_response(error: MlflowError):
     return error.to_json(), error.http_status
 
 
+def _domain_error(error: MlflowError):
+    """API callers get MLflow's JSON; people on pages get an error page."""
+    if _is_api_request():
+        return mlflow_error_response(error)
+    from mlexp.web.errors import render_error_page
+
+    return render_error_page(error)
+
+
 def _http_error(error: HTTPException):
     if not _is_api_request():
+        if error.code == 404:
+            from mlexp.web.errors import render_error_page
+
+            return render_error_page(EndpointNotFound(f"Nothing at {request.path}"))
         return error
     if error.code == 404:
         return mlflow_error_response(EndpointNotFound(f"No API endpoint at {request.path}"))
@@ -34,12 +47,14 @@ def _http_error(error: HTTPException):
 
 
 def _unexpected_error(error: Exception):
+    if isinstance(error, HTTPException):
+        return _http_error(error)
     log.exception("Unhandled error on %s %s", request.method, request.path)
     return {"error_code": ErrorCode.INTERNAL_ERROR.value,
             "message": f"Internal error: {type(error).__name__}"}, 500
 
 
 def register_error_handlers(app: Flask) -> None:
-    app.register_error_handler(MlflowError, mlflow_error_response)
+    app.register_error_handler(MlflowError, _domain_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)

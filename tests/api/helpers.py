@@ -46,3 +46,12 @@ def params_of(run: dict) -> dict:
 def metrics_of(run: dict) -> dict:
     """{key: full metric dict} of a run's latest metrics."""
     return {m["key"]: m for m in run["data"].get("metrics", [])}
+
+
+def make_api(tmp_path_factory, name: str):
+    """A server of its own for a module's read-only tests: seed it once, then only read."""
+    from mlexp import create_app
+    from tests.conftest import Api
+
+    app = create_app({"TESTING": True}, instance_path=str(tmp_path_factory.mktemp(name)))
+    return Api(app.test_client())

@@ -1,0 +1,43 @@
+"""Permanent removal of soft-deleted runs and experiments, with their package files."""
+import shutil
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, select
+
+from mlexp.models import DELETED, Experiment, Run
+from mlexp.services.artifacts import store
+from mlexp.services.transaction import write_transaction
+
+
+@dataclass
+class GcReport:
+    experiments: list[str] = field(default_factory=list)
+    runs: list[str] = field(default_factory=list)
+    folders: list[str] = field(default_factory=list)
+
+
+def collect_garbage() -> GcReport:
+    """Delete every deleted run and experiment for good; touch nothing that is active.
+
+    Rows go first, in one transaction; files follow once it has committed, so a crash leaves
+    at worst unreferenced files, never rows pointing at missing files.
+    """
+    report = GcReport()
+    with write_transaction() as session:
+        experiments = list(session.scalars(select(Experiment).where(Experiment.lifecycle_stage == DELETED)))
+        gone_experiment_ids = {e.id for e in experiments}
+        runs = list(session.scalars(select(Run).where(Run.lifecycle_stage == DELETED)))
+        runs += list(session.scalars(select(Run).where(Run.experiment_id.in_(gone_experiment_ids),
+                                                       Run.lifecycle_stage != DELETED)))
+        for run in runs:
+            report.runs.append(f"{run.uuid} (ml_experiment_{run.experiment_id}/{run.iid})")
+            if run.experiment_id not in gone_experiment_ids:
+                report.folders.append(f"ml_experiment_{run.experiment_id}/{run.iid}")
+        for experiment in experiments:
+            report.experiments.append(f"{experiment.id} ({experiment.name})")
+            report.folders.append(f"ml_experiment_{experiment.id}")
+        session.execute(delete(Run).where(Run.id.in_([r.id for r in runs])))
+        session.execute(delete(Experiment).where(Experiment.id.in_(gone_experiment_ids)))
+    for folder in report.folders:
+        shutil.rmtree(store().absolute(folder), ignore_errors=True)
+    return report

@@ -1,0 +1,108 @@
+"""The package registry: each experiment's artifacts as a package, each run's as a version."""
+import os
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from mlexp.artifact_store import FileInfo
+from mlexp.errors import NotFound
+from mlexp.extensions import db
+from mlexp.models import Experiment, Run
+from mlexp.services.artifacts import store
+
+_PACKAGE = re.compile(r"^ml_experiment_(\d+)$")
+
+
+@dataclass(frozen=True)
+class PackageVersion:
+    """One run's artifacts: version = the run's IID."""
+
+    iid: int
+    run: Run | None
+    file_count: int
+    total_bytes: int
+    last_update_ms: int
+
+
+@dataclass(frozen=True)
+class Package:
+    name: str
+    experiment: Experiment | None
+    versions: list[PackageVersion]
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(v.total_bytes for v in self.versions)
+
+    @property
+    def last_update_ms(self) -> int:
+        return max((v.last_update_ms for v in self.versions), default=0)
+
+
+def _scan_version(folder: str) -> tuple[int, int, int]:
+    count = size = newest = 0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            if name.startswith(".mlexp-upload-"):
+                continue
+            stat = os.stat(os.path.join(root, name))
+            count, size = count + 1, size + stat.st_size
+            newest = max(newest, int(stat.st_mtime * 1000))
+    return count, size, newest
+
+
+def _load_package(name: str, experiment: Experiment | None) -> Package:
+    folder = store().absolute(name)
+    runs = {}
+    if experiment is not None:
+        runs = {r.iid: r for r in db.session.scalars(select(Run).where(Run.experiment_id == experiment.id))}
+    versions = []
+    if os.path.isdir(folder):
+        for entry in os.scandir(folder):
+            if entry.is_dir() and entry.name.isdigit():
+                count, size, newest = _scan_version(entry.path)
+                if count:
+                    iid = int(entry.name)
+                    versions.append(PackageVersion(iid, runs.get(iid), count, size, newest))
+    return Package(name, experiment, sorted(versions, key=lambda v: v.iid, reverse=True))
+
+
+def list_packages() -> list[Package]:
+    """Every package that holds at least one file, newest activity first."""
+    experiments = {e.id: e for e in db.session.scalars(select(Experiment))}
+    packages = []
+    for entry in store().list_dir(""):
+        match = _PACKAGE.match(entry.path)
+        if entry.is_dir and match:
+            package = _load_package(entry.path, experiments.get(int(match.group(1))))
+            if package.versions:
+                packages.append(package)
+    return sorted(packages, key=lambda p: p.last_update_ms, reverse=True)
+
+
+def get_package(name: str) -> Package:
+    """Raises: NotFound for a name that is not ml_experiment_<id> or has no files."""
+    match = _PACKAGE.match(name)
+    if not match:
+        raise NotFound(f"No package named {name!r}")
+    package = _load_package(name, db.session.get(Experiment, int(match.group(1))))
+    if not package.versions:
+        raise NotFound(f"Package {name!r} has no versions")
+    return package
+
+
+def get_version_files(name: str, iid: int) -> tuple[Package, PackageVersion, list[FileInfo]]:
+    """Raises: NotFound when the package or version does not exist."""
+    package = get_package(name)
+    version = next((v for v in package.versions if v.iid == iid), None)
+    if version is None:
+        raise NotFound(f"Package {name!r} has no version {iid}")
+    return package, version, store().walk_files(f"{name}/{iid}")
+
+
+def version_file_path(name: str, iid: int, path: str) -> str:
+    """Absolute path of one file of a version, for download. Raises: NotFound, InvalidParameter."""
+    if not _PACKAGE.match(name):
+        raise NotFound(f"No package named {name!r}")
+    return store().file_path(f"{name}/{iid}/{path}")
