@@ -17,6 +17,9 @@ def serve(app: Flask, host: str, port: int, threads: int) -> None:
         threads=threads,
         channel_timeout=300,
         connection_limit=1000,
+        # Large socket reads and writes: artifact bodies move at disk speed, not in 8 KB steps.
+        recv_bytes=1024 * 1024,
+        send_bytes=1024 * 1024,
         ident="mlexp",
         # waitress spools bodies to disk before the app sees them; let the app judge the size.
         max_request_body_size=int(app.config["MAX_UPLOAD_BYTES"]) + 1024 * 1024,
