@@ -33,3 +33,5 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     if not app.config["PACKAGES_DIR"]:
         app.config["PACKAGES_DIR"] = os.path.join(instance, "packages")
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URI"]
+    # Reuse the most recently used connection: its SQLite page cache is the warm one.
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_use_lifo": True})

@@ -4,8 +4,8 @@ from flask import Blueprint
 from mlexp.api.parsing import paged, parse
 from mlexp.schemas.runs import (CreateRunRequest, DeleteRunRequest, DeleteTagRequest,
                                 GetRunRequest, LogBatchRequest, LogMetricRequest, LogParamRequest,
-                                RestoreRunRequest, RunInfoSchema, RunSchema, SearchRunsRequest,
-                                SetTagRequest, UpdateRunRequest)
+                                RestoreRunRequest, SearchRunsRequest, SetTagRequest,
+                                UpdateRunRequest, run_info_to_wire, run_to_wire)
 from mlexp.services import run_data, runs
 
 bp = Blueprint("runs", __name__)
@@ -16,12 +16,12 @@ def create_run():
     req = parse(CreateRunRequest())
     run = runs.create_run(req["experiment_id"], user_id=req["user_id"], run_name=req["run_name"],
                           start_time=req["start_time"], tags=req["tags"])
-    return {"run": RunSchema().dump(run)}
+    return {"run": run_to_wire(run)}
 
 
 @bp.get("/runs/get")
 def get_run():
-    return {"run": RunSchema().dump(runs.get_run(parse(GetRunRequest())["run_id"]))}
+    return {"run": run_to_wire(runs.get_run(parse(GetRunRequest())["run_id"]))}
 
 
 @bp.post("/runs/update")
@@ -29,7 +29,7 @@ def update_run():
     req = parse(UpdateRunRequest())
     run = runs.update_run(req["run_id"], status=req["status"], end_time=req["end_time"],
                           run_name=req["run_name"])
-    return {"run_info": RunInfoSchema().dump(run)}
+    return {"run_info": run_info_to_wire(run)}
 
 
 @bp.post("/runs/delete")
@@ -87,4 +87,4 @@ def search_runs():
     found, next_token = runs.search_runs(
         req["experiment_ids"], filter_string=req["filter"], run_view_type=req["run_view_type"],
         max_results=req["max_results"], order_by=req["order_by"], page_token=req["page_token"])
-    return paged("runs", RunSchema(many=True).dump(found), next_token)
+    return paged("runs", [run_to_wire(r) for r in found], next_token)

@@ -38,3 +38,29 @@ def validate_max_results(value: int | None, *, default: int, limit: int) -> int:
             f"Invalid value {value} for parameter 'max_results': it must be between 1 and {limit}"
         )
     return value
+
+
+def encode_keyset_token(values: list, query_signature: str) -> str:
+    """A token that resumes after the row whose sort values are `values`."""
+    payload = json.dumps({"after": values, "query": query_signature})
+    return base64.urlsafe_b64encode(payload.encode()).decode()
+
+
+def decode_keyset_token(token: str | None, query_signature: str) -> list | None:
+    """The sort values to resume after, or None for the first page.
+
+    Raises:
+        InvalidParameter: the token is malformed or belongs to another query.
+    """
+    if not token:
+        return None
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(token.encode()))
+        values, signature = payload["after"], payload["query"]
+    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeError) as exc:
+        raise InvalidParameter(f"Invalid page token {token!r}: pass back a next_page_token "
+                               "exactly as it was returned") from exc
+    if signature != query_signature or not isinstance(values, list):
+        raise InvalidParameter(f"Invalid page token {token!r}: it belongs to a different search "
+                               "(experiment ids, filter or order_by changed)")
+    return values

@@ -1,5 +1,8 @@
 """Parsed comparisons and order keys → SQLAlchemy clauses, so the database filters and sorts."""
-from sqlalchemy import String, and_, cast, exists, func, literal, not_, select
+from dataclasses import dataclass
+
+from sqlalchemy import String, and_, case, cast, exists, false, func, literal, not_, or_, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
 from mlexp.errors import InvalidParameter
@@ -100,20 +103,55 @@ def experiment_condition(comp: Comparison) -> ColumnElement:
     return _compare(column, comp.comparator, comp.value)
 
 
-def run_order_clauses(keys: list[OrderKey]) -> list:
-    """ORDER BY for runs: requested keys with missing values last, then start_time DESC, run_id."""
-    clauses = []
+@dataclass(frozen=True)
+class SortComponent:
+    """One ORDER BY term; keyset paging compares rows on these in order."""
+
+    expr: ColumnElement
+    ascending: bool
+
+
+def run_sort(query, keys: list[OrderKey]) -> tuple:
+    """Join what the order keys need and return (query, components).
+
+    Requested keys sort with missing values last in either direction; ties break on
+    start_time DESC, then run_id, so every run has a unique, stable position.
+    """
+    components = []
     for key in keys:
         if key.entity == "attribute":
             column = _artifact_uri_column() if key.key == "artifact_uri" else _RUN_STRING_ATTRIBUTES[key.key]
         else:
-            table = {"metric": LatestMetric, "param": Param, "tag": RunTag}[key.entity]
-            column = (select(table.value).where(table.run_id == Run.id, table.key == key.key)
-                      .scalar_subquery())
-        clauses.append(column.is_(None))
-        clauses.append(column.asc() if key.ascending else column.desc())
-    clauses += [Run.start_time.desc(), Run.uuid.asc()]
-    return clauses
+            table = aliased({"metric": LatestMetric, "param": Param, "tag": RunTag}[key.entity])
+            query = query.outerjoin(table, and_(table.run_id == Run.id, table.key == key.key))
+            column = table.value
+        components.append(SortComponent(case((column.is_(None), 1), else_=0), True))
+        components.append(SortComponent(column, key.ascending))
+    components += [SortComponent(Run.start_time, False), SortComponent(Run.uuid, True)]
+    return query, components
+
+
+def order_clauses(components: list[SortComponent]) -> list:
+    return [c.expr.asc() if c.ascending else c.expr.desc() for c in components]
+
+
+def keyset_after(components: list[SortComponent], values: list) -> ColumnElement:
+    """Rows strictly after the row with these sort values, in the components' order.
+
+    Raises:
+        InvalidParameter: the values do not fit the components (a forged or stale token).
+    """
+    if len(values) != len(components):
+        raise InvalidParameter("Invalid page token: it does not match this search's order")
+    condition = false()
+    for component, value in reversed(list(zip(components, values))):
+        if value is None:
+            after, same = false(), component.expr.is_(None)
+        else:
+            after = component.expr > value if component.ascending else component.expr < value
+            same = component.expr == value
+        condition = or_(after, and_(same, condition))
+    return condition
 
 
 def experiment_order_clauses(keys: list[OrderKey]) -> list:

@@ -10,8 +10,8 @@ MAX_HISTORY_PAGE = 25_000_000
 
 
 def get_metric_history(run_id: str, key: str, *, max_results: int | None = None,
-                       page_token: str | None = None) -> tuple[list[Metric], str | None]:
-    """All points when no page size is given, else one page and the next page's token.
+                       page_token: str | None = None) -> tuple[list, str | None]:
+    """Rows of (key, value, is_nan, timestamp, step): all points when no page size is given, else one page and the next page's token.
 
     Raises:
         NotFound: no such run.
@@ -19,11 +19,11 @@ def get_metric_history(run_id: str, key: str, *, max_results: int | None = None,
     """
     run = get_run_row(run_id)
     offset = decode_page_token(page_token)
-    query = (select(Metric).where(Metric.run_id == run.id, Metric.key == key)
+    query = (select(Metric.key, Metric.value, Metric.is_nan, Metric.timestamp, Metric.step).where(Metric.run_id == run.id, Metric.key == key)
              .order_by(Metric.timestamp, Metric.step, Metric.value).offset(offset))
     if max_results is None and not page_token:
-        return list(db.session.scalars(query)), None
+        return db.session.execute(query).all(), None
     limit = validate_max_results(max_results, default=MAX_HISTORY_PAGE, limit=MAX_HISTORY_PAGE)
-    rows = list(db.session.scalars(query.limit(limit + 1)))
+    rows = db.session.execute(query.limit(limit + 1)).all()
     next_token = encode_page_token(offset + limit) if len(rows) > limit else None
     return rows[:limit], next_token

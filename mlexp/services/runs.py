@@ -1,8 +1,9 @@
 """Runs: create, read, update, soft-delete, restore and search."""
+import hashlib
+import json
 import uuid
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
 
 from mlexp.clock import now_ms
 from mlexp.errors import InvalidParameter, NotFound
@@ -11,10 +12,11 @@ from mlexp.models import ACTIVE, DELETED, Experiment, Run, RunTag
 from mlexp.names import generate_run_name
 from mlexp.search.filter import parse_run_filter
 from mlexp.search.order_by import parse_run_order_by
-from mlexp.search.paging import decode_page_token, encode_page_token, validate_max_results
-from mlexp.search.sql import run_condition, run_order_clauses
+from mlexp.search.paging import decode_keyset_token, encode_keyset_token, validate_max_results
+from mlexp.search.sql import keyset_after, order_clauses, run_condition, run_sort
 from mlexp.services.experiments import (VIEW_TYPES, get_experiment, parse_experiment_id,
                                         require_active_experiment)
+from mlexp.services.run_records import INFO_COLUMNS, RunRecord, load_record, load_records
 from mlexp.services.transaction import write_transaction
 from mlexp.validation import validate_run_name, validate_status, validate_tag
 
@@ -22,31 +24,28 @@ RUN_NAME_TAG = "mlflow.runName"
 USER_TAG = "mlflow.user"
 MAX_RUNS_PER_PAGE = 50_000
 
-_WITH_DATA = (selectinload(Run.params), selectinload(Run.tags), selectinload(Run.latest_metrics))
-
-
-def get_run_row(run_id: str, *, with_data: bool = False) -> Run:
-    """The run in any lifecycle stage; its data is loaded eagerly only when asked for.
+def get_run_row(run_id: str) -> Run:
+    """The run's ORM row in any lifecycle stage, for changing it.
 
     Raises:
         NotFound: no run has this id.
     """
-    query = select(Run).where(Run.uuid == run_id)
-    if with_data:
-        query = query.options(*_WITH_DATA)
-    run = db.session.scalar(query)
+    run = db.session.scalar(select(Run).where(Run.uuid == run_id))
     if run is None:
         raise NotFound(f"Run with id={run_id} not found")
     return run
 
 
-def get_run(run_id: str) -> Run:
-    """The run with its params, tags and latest metrics loaded.
+def get_run(run_id: str) -> RunRecord:
+    """The run with its params, tags and latest metrics.
 
     Raises:
         NotFound: no run has this id.
     """
-    return get_run_row(run_id, with_data=True)
+    record = load_record(run_id)
+    if record is None:
+        raise NotFound(f"Run with id={run_id} not found")
+    return record
 
 
 def get_active_run(run_id: str) -> Run:
@@ -78,7 +77,7 @@ def _resolve_run_name(run_name: str | None, tags: dict[str, str]) -> str:
 
 def create_run(experiment_id: str | None, *, user_id: str | None = None,
                run_name: str | None = None, start_time: int | None = None,
-               tags: list[dict] | None = None) -> Run:
+               tags: list[dict] | None = None) -> RunRecord:
     """Start a RUNNING run with the next IID of its experiment.
 
     Raises:
@@ -107,9 +106,8 @@ def create_run(experiment_id: str | None, *, user_id: str | None = None,
             lifecycle_stage=ACTIVE,
         )
         run.tags = [RunTag(key=k, value=v) for k, v in sorted(tag_values.items())]
-        run.params, run.latest_metrics = [], []
         session.add(run)
-    return run
+    return get_run(run.uuid)
 
 
 def update_run(run_id: str, *, status: str | None = None, end_time: int | None = None,
@@ -159,8 +157,11 @@ def restore_run(run_id: str) -> None:
 def search_runs(experiment_ids: list[str], *, filter_string: str | None = None,
                 run_view_type: str = "ACTIVE_ONLY", max_results: int | None = None,
                 order_by: list[str] | None = None,
-                page_token: str | None = None) -> tuple[list[Run], str | None]:
+                page_token: str | None = None) -> tuple[list[RunRecord], str | None]:
     """One page of runs, with their data, and the next page's token if there is one.
+
+    Pages are keyset-paged on the full sort order, so paging while runs are being created
+    returns every run that existed at the start exactly once.
 
     Raises:
         InvalidParameter: bad filter, order_by, page size, token or experiment id.
@@ -172,16 +173,27 @@ def search_runs(experiment_ids: list[str], *, filter_string: str | None = None,
         except NotFound as exc:
             raise InvalidParameter(f"Invalid experiment id {experiment_id!r}") from exc
     conditions = [run_condition(c) for c in parse_run_filter(filter_string)]
-    ordering = run_order_clauses(parse_run_order_by(order_by))
+    order_keys = parse_run_order_by(order_by)
     limit = validate_max_results(max_results, default=1000, limit=MAX_RUNS_PER_PAGE)
-    offset = decode_page_token(page_token)
+    signature = _query_signature(ids, filter_string, run_view_type, order_by)
+    after = decode_keyset_token(page_token, signature)
     if not ids:
         return [], None
-    query = (select(Run).options(*_WITH_DATA)
-             .where(Run.experiment_id.in_(ids), Run.lifecycle_stage.in_(VIEW_TYPES[run_view_type]),
-                    *conditions)
-             .order_by(*ordering).offset(offset).limit(limit + 1))
-    rows = list(db.session.scalars(query))
-    next_token = encode_page_token(offset + limit) if len(rows) > limit else None
-    return rows[:limit], next_token
+    query = select(*INFO_COLUMNS).where(
+        Run.experiment_id.in_(ids), Run.lifecycle_stage.in_(VIEW_TYPES[run_view_type]), *conditions)
+    query, components = run_sort(query, order_keys)
+    if after is not None:
+        query = query.where(keyset_after(components, after))
+    query = query.add_columns(*(c.expr for c in components))
+    rows = db.session.execute(query.order_by(*order_clauses(components)).limit(limit + 1)).all()
+    next_token = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_token = encode_keyset_token(list(rows[-1][len(INFO_COLUMNS):]), signature)
+    return load_records(rows), next_token
 
+
+def _query_signature(ids: list[int], filter_string, view_type: str, order_by) -> str:
+    """Ties a page token to the search that made it."""
+    text = json.dumps([sorted(ids), filter_string or "", view_type, list(order_by or [])])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -1,0 +1,76 @@
+"""Runs as plain records for reading: fetched as rows in bulk, no ORM objects.
+
+Search pages carry up to 50,000 runs with all their params, tags and metrics; building ORM
+objects for them costs more than the query itself, so reads go through here.
+"""
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from mlexp.extensions import db
+from mlexp.models import LatestMetric, Param, Run, RunTag
+
+INFO_COLUMNS = (Run.id, Run.uuid, Run.experiment_id, Run.iid, Run.name, Run.user_id, Run.status,
+                Run.start_time, Run.end_time, Run.lifecycle_stage)
+_IN_CHUNK = 5000
+
+
+@dataclass
+class MetricValue:
+    key: str
+    value: float
+    is_nan: bool
+    timestamp: int
+    step: int
+
+
+@dataclass
+class RunRecord:
+    """A run's info, params, tags and latest metrics; attribute names match models.Run."""
+
+    id: int
+    uuid: str
+    experiment_id: int
+    iid: int
+    name: str
+    user_id: str
+    status: str
+    start_time: int
+    end_time: int | None
+    lifecycle_stage: str
+    params: list[tuple[str, str]] = field(default_factory=list)
+    tags: list[tuple[str, str]] = field(default_factory=list)
+    metrics: list[MetricValue] = field(default_factory=list)
+
+    @property
+    def artifact_uri(self) -> str:
+        return f"mlflow-artifacts:/ml_experiment_{self.experiment_id}/{self.iid}"
+
+
+def load_records(info_rows) -> list[RunRecord]:
+    """Records for rows of INFO_COLUMNS, in the same order, with their data attached."""
+    records = [RunRecord(*row[: len(INFO_COLUMNS)]) for row in info_rows]
+    by_id = {r.id: r for r in records}
+    ids = list(by_id)
+    session = db.session
+    for start in range(0, len(ids), _IN_CHUNK):
+        chunk = ids[start:start + _IN_CHUNK]
+        for run_id, key, value in session.execute(
+                select(Param.run_id, Param.key, Param.value).where(Param.run_id.in_(chunk))
+                .order_by(Param.run_id, Param.key)):
+            by_id[run_id].params.append((key, value))
+        for run_id, key, value in session.execute(
+                select(RunTag.run_id, RunTag.key, RunTag.value).where(RunTag.run_id.in_(chunk))
+                .order_by(RunTag.run_id, RunTag.key)):
+            by_id[run_id].tags.append((key, value))
+        for run_id, *values in session.execute(
+                select(LatestMetric.run_id, LatestMetric.key, LatestMetric.value, LatestMetric.is_nan,
+                       LatestMetric.timestamp, LatestMetric.step)
+                .where(LatestMetric.run_id.in_(chunk)).order_by(LatestMetric.run_id, LatestMetric.key)):
+            by_id[run_id].metrics.append(MetricValue(*values))
+    return records
+
+
+def load_record(run_id: str) -> RunRecord | None:
+    row = db.session.execute(select(*INFO_COLUMNS).where(Run.uuid == run_id)).first()
+    return load_records([row])[0] if row else None
