@@ -65,7 +65,7 @@ def validate_tag(key: str, value: str) -> None:
 
 def validate_experiment_name(name: str) -> None:
     """Raises: InvalidParameter for an empty or over-long name."""
-    if not name or not name.strip():
+    if not name:
         raise InvalidParameter("Invalid experiment name: it must be a non-empty string")
     if len(name) > MAX_EXPERIMENT_NAME_LENGTH:
         raise InvalidParameter(

@@ -3,10 +3,11 @@ from flask import Blueprint
 
 from mlexp.api.parsing import paged, parse
 from mlexp.schemas.runs import (CreateRunRequest, DeleteRunRequest, DeleteTagRequest,
-                                GetRunRequest, LogBatchRequest, LogMetricRequest, LogParamRequest,
+                                GetRunRequest, LogBatchRequest, LogInputsRequest, LogMetricRequest,
+                                LogOutputsRequest, LogParamRequest,
                                 RestoreRunRequest, SearchRunsRequest, SetTagRequest,
                                 UpdateRunRequest, run_info_to_wire, run_to_wire)
-from mlexp.services import run_data, runs
+from mlexp.services import inputs, run_data, runs
 
 bp = Blueprint("runs", __name__)
 
@@ -88,3 +89,17 @@ def search_runs():
         req["experiment_ids"], filter_string=req["filter"], run_view_type=req["run_view_type"],
         max_results=req["max_results"], order_by=req["order_by"], page_token=req["page_token"])
     return paged("runs", [run_to_wire(r) for r in found], next_token)
+
+
+@bp.post("/runs/log-inputs")
+def log_inputs():
+    req = parse(LogInputsRequest())
+    inputs.log_inputs(req["run_id"], req["datasets"], req["models"])
+    return {}
+
+
+@bp.post("/runs/outputs")
+def log_outputs():
+    req = parse(LogOutputsRequest())
+    inputs.log_outputs(req["run_id"], req["models"])
+    return {}

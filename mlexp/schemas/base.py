@@ -32,10 +32,20 @@ class RunIdRequest(WireSchema):
         return data
 
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
 class ProtoInt(fields.Field):
     """int64 as protobuf JSON allows it: a number or a decimal string; never a bool or a fraction."""
 
     def _deserialize(self, value, attr, data, **kwargs):
+        number = self._to_int(value)
+        if not INT64_MIN <= number <= INT64_MAX:
+            raise ValidationError(f"Value out of range for a 64-bit integer: {value!r}.")
+        return number
+
+    @staticmethod
+    def _to_int(value) -> int:
         if isinstance(value, bool):
             raise ValidationError("Not a valid integer.")
         if isinstance(value, int):
@@ -63,7 +73,10 @@ class ProtoDouble(fields.Field):
         if isinstance(value, bool):
             raise ValidationError("Not a valid double.")
         if isinstance(value, (int, float)):
-            return float(value)
+            try:
+                return float(value)
+            except OverflowError as exc:
+                raise ValidationError(f"Value out of range for a double: {value!r}.") from exc
         if isinstance(value, str):
             if value in _NON_FINITE:
                 return _NON_FINITE[value]

@@ -37,7 +37,7 @@ def metric_to_wire(key: str, value: float, is_nan: bool, timestamp: int, step: i
 
 
 def run_to_wire(record: RunRecord) -> dict:
-    """Run: info, data (latest metrics, params, tags) and the (empty) inputs and outputs."""
+    """Run: info, data (latest metrics, params, tags), its dataset inputs, and outputs."""
     return {
         "info": run_info_to_wire(record),
         "data": {
@@ -46,9 +46,21 @@ def run_to_wire(record: RunRecord) -> dict:
             "params": [{"key": k, "value": v} for k, v in record.params],
             "tags": [{"key": k, "value": v} for k, v in record.tags],
         },
-        "inputs": {},
+        "inputs": {"dataset_inputs": [dataset_input_to_wire(i) for i in record.inputs]}
+        if record.inputs else {},
         "outputs": {},
     }
+
+
+def dataset_input_to_wire(item) -> dict:
+    """DatasetInput: the input's tags and the dataset; absent schema/profile are omitted."""
+    dataset = {"name": item.name, "digest": item.digest, "source_type": item.source_type,
+               "source": item.source}
+    if item.schema is not None:
+        dataset["schema"] = item.schema
+    if item.profile is not None:
+        dataset["profile"] = item.profile
+    return {"tags": [{"key": k, "value": v} for k, v in item.tags], "dataset": dataset}
 
 
 class CreateRunRequest(WireSchema):
@@ -115,6 +127,38 @@ class LogBatchRequest(RunIdRequest):
     metrics = fields.List(fields.Nested(MetricPointSchema), load_default=list)
     params = fields.List(fields.Nested(KeyValueSchema), load_default=list)
     tags = fields.List(fields.Nested(KeyValueSchema), load_default=list)
+
+
+class DatasetSchema(WireSchema):
+    name = fields.String(required=True)
+    digest = fields.String(required=True)
+    source_type = fields.String(required=True)
+    source = fields.String(required=True)
+    schema = fields.String(load_default=None)
+    profile = fields.String(load_default=None)
+
+
+class DatasetInputSchema(WireSchema):
+    tags = fields.List(fields.Nested(KeyValueSchema), load_default=list)
+    dataset = fields.Nested(DatasetSchema, required=True)
+
+
+class ModelInputSchema(WireSchema):
+    model_id = fields.String(required=True)
+
+
+class LogInputsRequest(RunIdRequest):
+    datasets = fields.List(fields.Nested(DatasetInputSchema), load_default=list)
+    models = fields.List(fields.Nested(ModelInputSchema), load_default=list)
+
+
+class ModelOutputSchema(WireSchema):
+    model_id = fields.String(required=True)
+    step = ProtoInt(load_default=0)
+
+
+class LogOutputsRequest(RunIdRequest):
+    models = fields.List(fields.Nested(ModelOutputSchema), load_default=list)
 
 
 class SearchRunsRequest(WireSchema):

@@ -9,13 +9,15 @@ from dataclasses import dataclass, field
 
 from mlexp.errors import InvalidParameter
 
-ENTITY_ALIASES = {
+# Written prefix → entity, exactly as MLflow spells them (case matters).
+RUN_PREFIXES = {
     "metric": "metric", "metrics": "metric",
     "param": "param", "params": "param", "parameter": "param", "parameters": "param",
     "tag": "tag", "tags": "tag",
     "attribute": "attribute", "attributes": "attribute", "attr": "attribute", "run": "attribute",
     "dataset": "dataset", "datasets": "dataset",
 }
+EXPERIMENT_PREFIXES = {"attribute": "attribute", "tag": "tag", "tags": "tag"}
 
 NUMERIC = frozenset({"=", "!=", ">", ">=", "<", "<="})
 STRING = frozenset({"=", "!=", "LIKE", "ILIKE"})
@@ -41,6 +43,8 @@ class EntityRule:
     numeric_comparators: frozenset = frozenset()
     keys: frozenset | None = None  # None: any key
     numeric_keys: frozenset = frozenset()
+    list_keys: frozenset | None = None  # keys that take IN lists; None: any key
+    integer_only: bool = False  # numeric values must be integer literals
     key_aliases: dict = field(default_factory=dict)
 
 
@@ -51,9 +55,10 @@ RUN_RULES = {
     "attribute": EntityRule(
         string_comparators=STRING_OR_LIST,
         numeric_comparators=NUMERIC,
-        keys=frozenset({"run_id", "run_name", "status", "user_id", "artifact_uri",
-                        "lifecycle_stage", "start_time", "end_time"}),
+        keys=frozenset({"run_id", "run_name", "status", "user_id", "artifact_uri", "start_time",
+                        "end_time"}),
         numeric_keys=frozenset({"start_time", "end_time"}),
+        list_keys=frozenset({"run_id"}),
         key_aliases={"created": "start_time", "Created": "start_time", "run name": "run_name",
                      "Run name": "run_name", "Run Name": "run_name"},
     ),
@@ -63,26 +68,29 @@ RUN_RULES = {
 
 EXPERIMENT_RULES = {
     "attribute": EntityRule(
-        string_comparators=STRING,
+        string_comparators=STRING_OR_LIST,
         numeric_comparators=NUMERIC,
-        keys=frozenset({"name", "creation_time", "last_update_time"}),
+        keys=frozenset({"name", "experiment_id", "creation_time", "last_update_time"}),
         numeric_keys=frozenset({"creation_time", "last_update_time"}),
+        list_keys=frozenset({"experiment_id"}),
+        integer_only=True,
     ),
     "tag": EntityRule(string_comparators=STRING | NULL_CHECKS),
 }
 
+# Possessive quantifiers (++, *+) keep every token linear: no backtracking on long input.
 _TOKEN = re.compile(
     r"""
-    (?P<space>\s+)
-  | (?P<string>'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.)*")
-  | (?P<backtick>`[^`]*`)
-  | (?P<number>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(?![\w.])
-  | (?P<op>!=|<>|>=|<=|=|>|<)
+    (?P<space>\s++)
+  | (?P<string>'(?:[^'\\]|\\.|'')*+'|"(?:[^"\\]|\\.)*+")
+  | (?P<backtick>`[^`]*+`)
+  | (?P<number>-?(?:\d++(?:\.\d*+)?|\.\d++)(?:[eE]-?\d++)?+)(?![\w.])
+  | (?P<op>!=|>=|<=|=|>|<)
   | (?P<lparen>\()
   | (?P<rparen>\))
   | (?P<comma>,)
   | (?P<dot>\.)
-  | (?P<word>[A-Za-z_][\w:/-]*|\d[\w:/-]*)
+  | (?P<word>\w++)
     """,
     re.VERBOSE,
 )
@@ -111,19 +119,28 @@ def _tokenize(text: str) -> list[_Token]:
 
 
 def _unquote(token: _Token) -> str:
+    """The text inside quotes; only an escaped quote loses its backslash (C:\\data stays)."""
     body = token.text[1:-1]
-    if token.text[0] == "'":
+    if token.kind != "string":
+        return body
+    quote = token.text[0]
+    if quote == "'":
         body = body.replace("''", "'")
-    return re.sub(r"\\(.)", r"\1", body) if token.kind == "string" else body
+    return body.replace("\\" + quote, quote)
+
+
+def _number(text: str) -> int | float:
+    """Integer literals stay int (times must be integers); anything else is a float."""
+    return int(text) if re.fullmatch(r"-?\d+", text) else float(text)
 
 
 class _Parser:
-    def __init__(self, text: str, rules: dict, bare_attributes: bool):
+    def __init__(self, text: str, rules: dict, prefixes: dict):
         self.text = text
         self.tokens = _tokenize(text)
         self.index = 0
         self.rules = rules
-        self.bare_attributes = bare_attributes
+        self.prefixes = prefixes
 
     def peek(self, offset: int = 0) -> _Token | None:
         i = self.index + offset
@@ -152,12 +169,13 @@ class _Parser:
         return comparisons
 
     def identifier(self) -> tuple[str, str]:
+        """`prefix.key` (key bare, `quoted` or "quoted"), or a bare attribute name."""
         first = self.take()
         if first.kind == "word" and self.peek() is not None and self.peek().kind == "dot":
             self.take()
             key_token = self.take()
             entity_name = first.text
-            if key_token.kind in ("backtick", "string") and key_token.text[0] != "'":
+            if key_token.kind in ("backtick", "string"):
                 key = _unquote(key_token)
             elif key_token.kind in ("word", "number"):
                 key = key_token.text
@@ -168,19 +186,22 @@ class _Parser:
             else:
                 raise InvalidParameter(
                     f"Invalid key {key_token.text!r} at position {key_token.pos}: quote keys "
-                    "with backticks or double quotes, e.g. metrics.`my metric`"
+                    "with backticks, e.g. metrics.`my metric`"
                 )
-        elif first.kind in ("word", "backtick") and self.bare_attributes:
-            entity_name, key = "attribute", _unquote(first) if first.kind == "backtick" else first.text
+        elif first.kind == "word" or first.kind == "backtick" or (
+                first.kind == "string" and first.text[0] == '"'):
+            entity_name, key = None, first.text if first.kind == "word" else _unquote(first)
         else:
             raise InvalidParameter(
                 f"Invalid identifier {first.text!r} at position {first.pos}: expected "
                 "'metrics.<key>', 'params.<key>', 'tags.<key>', 'attributes.<name>' or "
                 "'datasets.<field>'"
             )
-        entity = ENTITY_ALIASES.get(entity_name.lower())
-        if entity is None or entity not in self.rules:
-            allowed = ", ".join(sorted(self.rules))
+        if entity_name is None:
+            return "attribute", key
+        entity = self.prefixes.get(entity_name)
+        if entity is None:
+            allowed = ", ".join(sorted(self.prefixes))
             raise InvalidParameter(
                 f"Invalid entity type {entity_name!r} in filter; expected one of: {allowed}"
             )
@@ -189,7 +210,7 @@ class _Parser:
     def comparator(self) -> str:
         token = self.take()
         if token.kind == "op":
-            return "!=" if token.text == "<>" else token.text
+            return token.text
         if self.is_word(token, "LIKE", "ILIKE", "IN"):
             return token.text.upper()
         if self.is_word(token, "NOT") and self.is_word(self.peek(), "IN", "LIKE", "ILIKE"):
@@ -212,7 +233,7 @@ class _Parser:
             return self.value_list()
         token = self.take()
         if token.kind == "number":
-            return float(token.text)
+            return _number(token.text)
         if token.kind == "string":
             return _unquote(token)
         raise InvalidParameter(
@@ -254,27 +275,36 @@ def _checked(rule: EntityRule, comp: Comparison) -> Comparison:
     if rule.keys is not None and key not in rule.keys:
         allowed = ", ".join(sorted(rule.keys))
         raise InvalidParameter(f"Invalid {comp.entity} key {comp.key!r}; expected one of: {allowed}")
-    numeric = bool(rule.numeric_comparators) and (not rule.keys or key in rule.numeric_keys)
-    if comp.entity == "metric" or (comp.entity == "attribute" and key in rule.numeric_keys):
-        numeric = True
+    numeric = comp.entity == "metric" or key in rule.numeric_keys
     allowed = rule.numeric_comparators if numeric else rule.string_comparators
     if comp.comparator not in allowed:
         raise InvalidParameter(
             f"Invalid comparator {comp.comparator!r} for {comp.entity} {key!r}; "
             f"expected one of: {', '.join(sorted(allowed))}"
         )
-    if numeric and not isinstance(comp.value, float):
+    if comp.comparator in ("IN", "NOT IN") and rule.list_keys is not None \
+            and key not in rule.list_keys:
+        raise InvalidParameter(
+            f"{comp.comparator} lists are only supported for {', '.join(sorted(rule.list_keys))}, "
+            f"not for {comp.entity} {key!r}"
+        )
+    is_number = isinstance(comp.value, (int, float))
+    if numeric and not is_number:
         raise InvalidParameter(
             f"Expected a numeric value for {comp.entity} {key!r}, got {comp.value!r}"
         )
-    if not numeric and comp.comparator not in NULL_CHECKS and isinstance(comp.value, float):
+    if numeric and rule.integer_only and not isinstance(comp.value, int):
         raise InvalidParameter(
-            f"Expected a quoted string value for {comp.entity} {key!r}, got {comp.value:g}"
+            f"Expected an integer value for {comp.entity} {key!r}, got {comp.value!r}"
+        )
+    if not numeric and is_number:
+        raise InvalidParameter(
+            f"Expected a quoted string value for {comp.entity} {key!r}, got {comp.value!r}"
         )
     return Comparison(comp.entity, key, comp.comparator, comp.value)
 
 
-def parse_filter(text: str | None, rules: dict, *, bare_attributes: bool = False) -> list[Comparison]:
+def parse_filter(text: str | None, rules: dict, prefixes: dict) -> list[Comparison]:
     """Parse a filter string against one resource's rules; empty or blank means no filter.
 
     Raises:
@@ -282,12 +312,12 @@ def parse_filter(text: str | None, rules: dict, *, bare_attributes: bool = False
     """
     if text is None or not text.strip():
         return []
-    return _Parser(text, rules, bare_attributes).parse()
+    return _Parser(text, rules, prefixes).parse()
 
 
 def parse_run_filter(text: str | None) -> list[Comparison]:
-    return parse_filter(text, RUN_RULES)
+    return parse_filter(text, RUN_RULES, RUN_PREFIXES)
 
 
 def parse_experiment_filter(text: str | None) -> list[Comparison]:
-    return parse_filter(text, EXPERIMENT_RULES, bare_attributes=True)
+    return parse_filter(text, EXPERIMENT_RULES, EXPERIMENT_PREFIXES)

@@ -3,13 +3,14 @@ import re
 from dataclasses import dataclass
 
 from mlexp.errors import InvalidParameter
-from mlexp.search.filter import ENTITY_ALIASES
+from mlexp.search.filter import EXPERIMENT_PREFIXES, RUN_PREFIXES
 
+# Possessive quantifiers keep matching linear on hostile input; bare keys hold no spaces.
 _CLAUSE = re.compile(
-    r"""^\s*(?:(?P<entity>[A-Za-z_]+)\.)?
-        (?:`(?P<bq>[^`]+)`|"(?P<dq>[^"]+)"|(?P<bare>[\w.:/ -]+?))
-        (?:\s+(?P<direction>ASC|DESC))?\s*$""",
-    re.VERBOSE | re.IGNORECASE,
+    r"""\s*+(?:(?P<entity>\w++)\.)?
+        (?:`(?P<bq>[^`]++)`|"(?P<dq>[^"]++)"|(?P<bare>[\w.]++))
+        (?:\s++(?P<direction>[A-Za-z]++))?\s*+""",
+    re.VERBOSE,
 )
 
 
@@ -25,29 +26,31 @@ RUN_ATTRIBUTE_KEYS = {"start_time": "start_time", "end_time": "end_time", "creat
                       "status": "status", "user_id": "user_id", "artifact_uri": "artifact_uri"}
 EXPERIMENT_ATTRIBUTE_KEYS = {k: k for k in ("name", "experiment_id", "creation_time",
                                             "last_update_time")}
+_RUN_ORDER_ENTITIES = {"metric", "param", "tag", "attribute"}
 
 
-def _parse_one(clause: str, entities: set, attribute_keys: dict, bare_attributes: bool) -> OrderKey:
+def _parse_one(clause, prefixes: dict, entities: set, attribute_keys: dict) -> OrderKey:
     if not isinstance(clause, str):
         raise InvalidParameter(f"Invalid order_by clause {clause!r}: expected a string")
-    match = _CLAUSE.match(clause)
+    match = _CLAUSE.fullmatch(clause)
     if not match:
         raise InvalidParameter(
-            f"Invalid order_by clause {clause!r}: expected '<entity>.<key> [ASC|DESC]'"
+            f"Invalid order_by clause {clause!r}: expected '<entity>.<key> [ASC|DESC]'; "
+            "quote keys with spaces in backticks"
         )
-    key = match["bq"] or match["dq"] or (match["bare"] or "").strip()
+    direction = (match["direction"] or "ASC").upper()
+    if direction not in ("ASC", "DESC"):
+        raise InvalidParameter(
+            f"Invalid order_by clause {clause!r}: the direction must be ASC or DESC, "
+            f"not {match['direction']!r}"
+        )
+    key = match["bq"] or match["dq"] or match["bare"]
     entity_name = match["entity"]
-    if entity_name is None:
-        if not bare_attributes:
-            raise InvalidParameter(
-                f"Invalid order_by clause {clause!r}: name the entity, e.g. 'attributes.start_time'"
-            )
-        entity = "attribute"
-    else:
-        entity = ENTITY_ALIASES.get(entity_name.lower())
+    entity = "attribute" if entity_name is None else prefixes.get(entity_name)
     if entity not in entities:
         raise InvalidParameter(
-            f"Invalid order_by entity {entity_name!r}; expected one of: {', '.join(sorted(entities))}"
+            f"Invalid order_by entity {entity_name!r}; expected one of: "
+            f"{', '.join(sorted(p for p, e in prefixes.items() if e in entities))}"
         )
     if entity == "attribute":
         if key not in attribute_keys:
@@ -56,16 +59,16 @@ def _parse_one(clause: str, entities: set, attribute_keys: dict, bare_attributes
                 f"{', '.join(sorted(set(attribute_keys.values())))}"
             )
         key = attribute_keys[key]
-    direction = (match["direction"] or "ASC").upper()
     return OrderKey(entity, key, direction == "ASC")
 
 
 def parse_run_order_by(clauses: list[str] | None) -> list[OrderKey]:
     """Raises: InvalidParameter for an unknown entity or attribute, or a malformed clause."""
-    return [_parse_one(c, {"metric", "param", "tag", "attribute"}, RUN_ATTRIBUTE_KEYS, False)
+    return [_parse_one(c, RUN_PREFIXES, _RUN_ORDER_ENTITIES, RUN_ATTRIBUTE_KEYS)
             for c in clauses or []]
 
 
 def parse_experiment_order_by(clauses: list[str] | None) -> list[OrderKey]:
     """Raises: InvalidParameter for an unknown attribute or a malformed clause."""
-    return [_parse_one(c, {"attribute"}, EXPERIMENT_ATTRIBUTE_KEYS, True) for c in clauses or []]
+    return [_parse_one(c, EXPERIMENT_PREFIXES, {"attribute"}, EXPERIMENT_ATTRIBUTE_KEYS)
+            for c in clauses or []]

@@ -21,10 +21,10 @@ def decode_page_token(token: str | None) -> int:
     try:
         payload = json.loads(base64.urlsafe_b64decode(token.encode()))
         offset = payload["offset"]
-    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeError) as exc:
+    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeError, RecursionError) as exc:
         raise InvalidParameter(f"Invalid page token {token!r}: pass back a next_page_token "
                                "exactly as it was returned") from exc
-    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset < 2**63:
         raise InvalidParameter(f"Invalid page token {token!r}: bad offset")
     return offset
 
@@ -57,7 +57,7 @@ def decode_keyset_token(token: str | None, query_signature: str) -> list | None:
     try:
         payload = json.loads(base64.urlsafe_b64decode(token.encode()))
         values, signature = payload["after"], payload["query"]
-    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeError) as exc:
+    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeError, RecursionError) as exc:
         raise InvalidParameter(f"Invalid page token {token!r}: pass back a next_page_token "
                                "exactly as it was returned") from exc
     if signature != query_signature or not isinstance(values, list):

@@ -1,12 +1,14 @@
 """Parsed comparisons and order keys → SQLAlchemy clauses, so the database filters and sorts."""
 from dataclasses import dataclass
 
-from sqlalchemy import String, and_, case, cast, exists, false, func, literal, not_, or_, select
+from sqlalchemy import (String, and_, case, cast, exists, false, func, literal, not_, or_, select,
+                        tuple_)
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
 from mlexp.errors import InvalidParameter
-from mlexp.models import Experiment, ExperimentTag, LatestMetric, Param, Run, RunTag
+from mlexp.models import (Dataset, Experiment, ExperimentTag, InputTag, LatestMetric, Param, Run,
+                          RunInput, RunTag)
 from mlexp.search.filter import Comparison
 from mlexp.search.order_by import OrderKey
 
@@ -90,15 +92,27 @@ def run_condition(comp: Comparison) -> ColumnElement:
     if comp.entity == "attribute":
         column = _artifact_uri_column() if comp.key == "artifact_uri" else _RUN_STRING_ATTRIBUTES[comp.key]
         return _compare(column, comp.comparator, comp.value)
-    raise InvalidParameter(
-        f"Filtering runs on {comp.entity} is not supported: no run has logged {comp.entity}s"
-    )
+    if comp.entity == "dataset":
+        return _dataset_condition(comp)
+    raise InvalidParameter(f"Filtering runs on {comp.entity} is not supported")
+
+
+def _dataset_condition(comp: Comparison) -> ColumnElement:
+    """EXISTS (an input of this run whose dataset name/digest or context tag matches)."""
+    linked = and_(RunInput.run_id == Run.id, Dataset.id == RunInput.dataset_id)
+    if comp.key == "context":
+        return exists().where(linked, InputTag.input_id == RunInput.id,
+                              InputTag.key == "mlflow.data.context",
+                              _compare(InputTag.value, comp.comparator, comp.value))
+    column = Dataset.name if comp.key == "name" else Dataset.digest
+    return exists().where(linked, _compare(column, comp.comparator, comp.value))
 
 
 def experiment_condition(comp: Comparison) -> ColumnElement:
     if comp.entity == "tag":
         return _key_value_condition(ExperimentTag, ExperimentTag.experiment_id == Experiment.id, comp)
-    column = {"name": Experiment.name, "creation_time": Experiment.creation_time,
+    column = {"name": Experiment.name, "experiment_id": cast(Experiment.id, String),
+              "creation_time": Experiment.creation_time,
               "last_update_time": Experiment.last_update_time}[comp.key]
     return _compare(column, comp.comparator, comp.value)
 
@@ -115,7 +129,8 @@ def run_sort(query, keys: list[OrderKey]) -> tuple:
     """Join what the order keys need and return (query, components).
 
     Requested keys sort with missing values last in either direction; ties break on
-    start_time DESC, then run_id, so every run has a unique, stable position.
+    start_time DESC, then run_id DESC, so every run has a unique, stable position (both
+    descending so the (experiment_id, start_time, uuid) index serves the default order).
     """
     components = []
     for key in keys:
@@ -127,7 +142,7 @@ def run_sort(query, keys: list[OrderKey]) -> tuple:
             column = table.value
         components.append(SortComponent(case((column.is_(None), 1), else_=0), True))
         components.append(SortComponent(column, key.ascending))
-    components += [SortComponent(Run.start_time, False), SortComponent(Run.uuid, True)]
+    components += [SortComponent(Run.start_time, False), SortComponent(Run.uuid, False)]
     return query, components
 
 
@@ -143,6 +158,11 @@ def keyset_after(components: list[SortComponent], values: list) -> ColumnElement
     """
     if len(values) != len(components):
         raise InvalidParameter("Invalid page token: it does not match this search's order")
+    directions = {c.ascending for c in components}
+    if len(directions) == 1 and None not in values:
+        # One direction throughout: a row-value comparison, which an index can range-scan.
+        row, after = tuple_(*(c.expr for c in components)), tuple_(*values)
+        return row > after if components[0].ascending else row < after
     condition = false()
     for component, value in reversed(list(zip(components, values))):
         if value is None:

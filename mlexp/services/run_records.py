@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from mlexp.extensions import db
-from mlexp.models import LatestMetric, Param, Run, RunTag
+from mlexp.models import Dataset, InputTag, LatestMetric, Param, Run, RunInput, RunTag
 
 INFO_COLUMNS = (Run.id, Run.uuid, Run.experiment_id, Run.iid, Run.name, Run.user_id, Run.status,
                 Run.start_time, Run.end_time, Run.lifecycle_stage)
@@ -22,6 +22,17 @@ class MetricValue:
     is_nan: bool
     timestamp: int
     step: int
+
+
+@dataclass
+class DatasetInputRecord:
+    name: str
+    digest: str
+    source_type: str
+    source: str
+    schema: str | None
+    profile: str | None
+    tags: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -41,6 +52,7 @@ class RunRecord:
     params: list[tuple[str, str]] = field(default_factory=list)
     tags: list[tuple[str, str]] = field(default_factory=list)
     metrics: list[MetricValue] = field(default_factory=list)
+    inputs: list[DatasetInputRecord] = field(default_factory=list)
 
     @property
     def artifact_uri(self) -> str:
@@ -68,7 +80,24 @@ def load_records(info_rows) -> list[RunRecord]:
                        LatestMetric.timestamp, LatestMetric.step)
                 .where(LatestMetric.run_id.in_(chunk)).order_by(LatestMetric.run_id, LatestMetric.key)):
             by_id[run_id].metrics.append(MetricValue(*values))
+        _attach_inputs(session, by_id, chunk)
     return records
+
+
+def _attach_inputs(session, by_id: dict, chunk: list[int]) -> None:
+    inputs = {}
+    for input_id, run_id, *dataset in session.execute(
+            select(RunInput.id, RunInput.run_id, Dataset.name, Dataset.digest, Dataset.source_type,
+                   Dataset.source, Dataset.schema, Dataset.profile)
+            .join(Dataset, Dataset.id == RunInput.dataset_id)
+            .where(RunInput.run_id.in_(chunk)).order_by(RunInput.run_id, RunInput.id)):
+        inputs[input_id] = DatasetInputRecord(*dataset)
+        by_id[run_id].inputs.append(inputs[input_id])
+    if inputs:
+        for input_id, key, value in session.execute(
+                select(InputTag.input_id, InputTag.key, InputTag.value)
+                .where(InputTag.input_id.in_(list(inputs))).order_by(InputTag.input_id, InputTag.key)):
+            inputs[input_id].tags.append((key, value))
 
 
 def load_record(run_id: str) -> RunRecord | None:

@@ -194,3 +194,21 @@ def test_default_experiment_holds_runs_when_none_is_set(mlflow, client):
     run = client.create_run("0")
     assert client.get_experiment("0").name == "Default"
     assert client.get_run(run.info.run_id).info.experiment_id == "0"
+
+
+def test_dataset_input_is_listed_and_searchable_when_logged(mlflow, client, unique_name):
+    pandas = pytest.importorskip("pandas")
+    experiment = mlflow.set_experiment(unique_name)
+    frame = pandas.DataFrame({"x": [1, 2, 3], "y": [0, 1, 0]})
+    dataset = mlflow.data.from_pandas(frame, name="train-set", targets="y")
+    with mlflow.start_run() as run:
+        mlflow.log_input(dataset, context="training")
+    with mlflow.start_run():
+        pass
+    inputs = client.get_run(run.info.run_id).inputs.dataset_inputs
+    assert [(i.dataset.name, i.dataset.digest) for i in inputs] == [("train-set", dataset.digest)]
+    assert {t.key: t.value for t in inputs[0].tags}["mlflow.data.context"] == "training"
+    for text in ("datasets.name = 'train-set'", "datasets.context = 'training'",
+                 f"datasets.digest IN ('{dataset.digest}')"):
+        found = client.search_runs([experiment.experiment_id], filter_string=text)
+        assert [r.info.run_id for r in found] == [run.info.run_id], text

@@ -1,0 +1,82 @@
+"""Run inputs and outputs: the datasets a run used (MLflow's LogInputs / LogOutputs)."""
+from sqlalchemy import select
+
+from mlexp.errors import InvalidParameter, NotFound
+from mlexp.models import Dataset, InputTag, RunInput
+from mlexp.services.runs import get_active_run
+from mlexp.services.transaction import write_transaction
+
+MAX_DATASETS_PER_CALL = 1000
+_DATASET_LIMITS = {"name": 500, "digest": 36, "source_type": 36, "source": 65535,
+                   "schema": 1048575, "profile": 16777215}
+_INPUT_TAG_KEY_LIMIT, _INPUT_TAG_VALUE_LIMIT = 255, 500
+CONTEXT_TAG = "mlflow.data.context"
+
+
+def _validate_dataset_input(item: dict) -> None:
+    dataset = item["dataset"]
+    for field in ("name", "digest", "source_type", "source"):
+        if not dataset.get(field):
+            raise InvalidParameter(f"Missing value for required parameter 'datasets.dataset.{field}'")
+    for field, limit in _DATASET_LIMITS.items():
+        value = dataset.get(field) or ""
+        if len(value) > limit:
+            raise InvalidParameter(
+                f"Dataset {field} has length {len(value)}, which exceeds the limit of {limit}")
+    for tag in item.get("tags", []):
+        if not tag["key"]:
+            raise InvalidParameter("Missing value for required parameter 'datasets.tags.key'")
+        if len(tag["key"]) > _INPUT_TAG_KEY_LIMIT or len(tag["value"]) > _INPUT_TAG_VALUE_LIMIT:
+            raise InvalidParameter(
+                f"Input tag {tag['key'][:40]!r} exceeds the limits of {_INPUT_TAG_KEY_LIMIT} "
+                f"characters for keys and {_INPUT_TAG_VALUE_LIMIT} for values")
+
+
+def _reject_models(models: list[dict]) -> None:
+    if models:
+        raise NotFound(f"Logged model {models[0].get('model_id')!r} does not exist")
+
+
+def log_inputs(run_id: str, datasets: list[dict], models: list[dict]) -> None:
+    """Record datasets (created once per experiment by name and digest) as the run's inputs.
+
+    Raises:
+        NotFound: no such run, or a model input names no logged model.
+        InvalidParameter: too many or malformed datasets, or the run is deleted.
+    """
+    if len(datasets) > MAX_DATASETS_PER_CALL:
+        raise InvalidParameter(
+            f"A log-inputs request can contain at most {MAX_DATASETS_PER_CALL} datasets; "
+            f"got {len(datasets)}")
+    for item in datasets:
+        _validate_dataset_input(item)
+    with write_transaction() as session:
+        run = get_active_run(run_id)
+        _reject_models(models)
+        for item in datasets:
+            fields = item["dataset"]
+            dataset = session.scalar(select(Dataset).where(
+                Dataset.experiment_id == run.experiment_id, Dataset.name == fields["name"],
+                Dataset.digest == fields["digest"]))
+            if dataset is None:
+                dataset = Dataset(experiment_id=run.experiment_id, name=fields["name"],
+                                  digest=fields["digest"], source_type=fields["source_type"],
+                                  source=fields["source"], schema=fields.get("schema"),
+                                  profile=fields.get("profile"))
+                session.add(dataset)
+                session.flush()
+            run_input = session.scalar(select(RunInput).where(
+                RunInput.run_id == run.id, RunInput.dataset_id == dataset.id))
+            if run_input is None:
+                run_input = RunInput(run_id=run.id, dataset_id=dataset.id)
+                session.add(run_input)
+                session.flush()
+            for tag in item.get("tags", []):
+                session.merge(InputTag(input_id=run_input.id, key=tag["key"], value=tag["value"]))
+
+
+def log_outputs(run_id: str, models: list[dict]) -> None:
+    """Raises: NotFound (run, or a model that does not exist), InvalidParameter (deleted run)."""
+    with write_transaction():
+        get_active_run(run_id)
+        _reject_models(models)
