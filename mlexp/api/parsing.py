@@ -50,7 +50,7 @@ def _describe(messages, path: str = "") -> list[str]:
         elif text == "Missing data for required field.":
             phrases.append(f"Missing value for required parameter '{path}'")
         else:
-            phrases.append(f"Invalid value for parameter '{path}': {text}")
+            phrases.append(f"Invalid value for parameter '{path}': {str(text).rstrip('.')}")
     return phrases
 
 

@@ -1,9 +1,11 @@
 """Base schema and the protobuf-JSON field types MLflow's wire format uses."""
 import math
+import re
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_dump, pre_load, validate
 
 
+_CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])([A-Z])")
 MISSING = "Missing data for required field."
 # Protobuf reads an absent string as "", so MLflow treats "" as missing for required fields.
 non_empty = validate.Length(min=1, error=MISSING)
@@ -14,6 +16,22 @@ class WireSchema(Schema):
 
     class Meta:
         unknown = EXCLUDE
+
+    @pre_load
+    def _as_protobuf_reads_it(self, data, **kwargs):
+        """Like protobuf's JSON parser: null means "not set", camelCase names are accepted."""
+        if not isinstance(data, dict):
+            return data
+        loaded = {}
+        for key, value in data.items():
+            if value is None:
+                continue
+            if key not in self.fields and isinstance(key, str):
+                snake = _CAMEL_HUMP.sub(r"_\1", key).lower()
+                if snake in self.fields and snake not in data:
+                    key = snake
+            loaded[key] = value
+        return loaded
 
     @post_dump
     def _drop_nulls(self, data, **kwargs):

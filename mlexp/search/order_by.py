@@ -62,13 +62,22 @@ def _parse_one(clause, prefixes: dict, entities: set, attribute_keys: dict) -> O
     return OrderKey(entity, key, direction == "ASC")
 
 
+def _parse_all(clauses, prefixes: dict, entities: set, attribute_keys: dict) -> list[OrderKey]:
+    """Raises: InvalidParameter for a bad clause, or a field ordered on twice (MLflow refuses it)."""
+    keys, seen = [], {}
+    for clause in clauses or []:
+        key = _parse_one(clause, prefixes, entities, attribute_keys)
+        if (key.entity, key.key) in seen:
+            raise InvalidParameter(
+                f"order_by contains duplicate fields: {seen[(key.entity, key.key)]!r} and {clause!r}")
+        seen[(key.entity, key.key)] = clause
+        keys.append(key)
+    return keys
+
+
 def parse_run_order_by(clauses: list[str] | None) -> list[OrderKey]:
-    """Raises: InvalidParameter for an unknown entity or attribute, or a malformed clause."""
-    return [_parse_one(c, RUN_PREFIXES, _RUN_ORDER_ENTITIES, RUN_ATTRIBUTE_KEYS)
-            for c in clauses or []]
+    return _parse_all(clauses, RUN_PREFIXES, _RUN_ORDER_ENTITIES, RUN_ATTRIBUTE_KEYS)
 
 
 def parse_experiment_order_by(clauses: list[str] | None) -> list[OrderKey]:
-    """Raises: InvalidParameter for an unknown attribute or a malformed clause."""
-    return [_parse_one(c, EXPERIMENT_PREFIXES, {"attribute"}, EXPERIMENT_ATTRIBUTE_KEYS)
-            for c in clauses or []]
+    return _parse_all(clauses, EXPERIMENT_PREFIXES, {"attribute"}, EXPERIMENT_ATTRIBUTE_KEYS)

@@ -129,20 +129,24 @@ def run_sort(query, keys: list[OrderKey]) -> tuple:
     """Join what the order keys need and return (query, components).
 
     Requested keys sort with missing values last in either direction; ties break on
-    start_time DESC, then run_id DESC, so every run has a unique, stable position (both
-    descending so the (experiment_id, start_time, uuid) index serves the default order).
+    start_time DESC, then run_id ASC, as MLflow orders them, so every run has a unique,
+    stable position.
     """
     components = []
     for key in keys:
         if key.entity == "attribute":
             column = _artifact_uri_column() if key.key == "artifact_uri" else _RUN_STRING_ATTRIBUTES[key.key]
+            rank = case((column.is_(None), 2), else_=0)
         else:
             table = aliased({"metric": LatestMetric, "param": Param, "tag": RunTag}[key.entity])
             query = query.outerjoin(table, and_(table.run_id == Run.id, table.key == key.key))
             column = table.value
-        components.append(SortComponent(case((column.is_(None), 1), else_=0), True))
+            # MLflow's order: numbers, then NaN, then runs without the metric, either direction.
+            rank = case((column.is_(None), 2), (table.is_nan, 1), else_=0) \
+                if key.entity == "metric" else case((column.is_(None), 2), else_=0)
+        components.append(SortComponent(rank, True))
         components.append(SortComponent(column, key.ascending))
-    components += [SortComponent(Run.start_time, False), SortComponent(Run.uuid, False)]
+    components += [SortComponent(Run.start_time, False), SortComponent(Run.uuid, True)]
     return query, components
 
 
@@ -171,6 +175,11 @@ def keyset_after(components: list[SortComponent], values: list) -> ColumnElement
             after = component.expr > value if component.ascending else component.expr < value
             same = component.expr == value
         condition = or_(after, and_(same, condition))
+    first, first_value = components[0], values[0]
+    if first_value is not None:
+        # A redundant bound on the first term lets an index range-scan to the resume point.
+        bound = first.expr >= first_value if first.ascending else first.expr <= first_value
+        condition = and_(bound, condition)
     return condition
 
 

@@ -11,7 +11,7 @@ from mlexp.search.order_by import parse_experiment_order_by
 from mlexp.search.paging import decode_page_token, encode_page_token, validate_max_results
 from mlexp.search.sql import experiment_condition, experiment_order_clauses
 from mlexp.services.transaction import write_transaction
-from mlexp.validation import validate_experiment_name, validate_experiment_tag
+from mlexp.validation import duplicate_keys, validate_experiment_name, validate_experiment_tag
 
 VIEW_TYPES = {"ACTIVE_ONLY": (ACTIVE,), "DELETED_ONLY": (DELETED,), "ALL": (ACTIVE, DELETED)}
 MAX_EXPERIMENTS_PER_PAGE = 50_000
@@ -23,7 +23,8 @@ def parse_experiment_id(experiment_id: str) -> int:
     Raises:
         NotFound: the id is not a decimal number.
     """
-    if isinstance(experiment_id, str) and experiment_id.isdigit():
+    if isinstance(experiment_id, str) and experiment_id.isascii() and experiment_id.isdigit() \
+            and int(experiment_id) < 2**63:
         return int(experiment_id)
     raise NotFound(f"No Experiment with id={experiment_id} exists")
 
@@ -63,6 +64,9 @@ def create_experiment(name: str, tags: list[dict] | None = None,
     validate_experiment_name(name)
     for tag in tags or []:
         validate_experiment_tag(tag["key"], tag["value"])
+    dupes = duplicate_keys([t["key"] for t in tags or []])
+    if dupes:
+        raise InvalidParameter(f"Duplicate experiment tag keys: {dupes}; give each key once")
     if artifact_location:
         raise InvalidParameter(
             "artifact_location cannot be chosen: mlexp stores every experiment's artifacts as "
@@ -121,15 +125,15 @@ def delete_experiment(experiment_id: str) -> None:
     """Soft-delete the experiment and mark its active runs deleted with it.
 
     Raises:
-        NotFound: no such experiment.
-        InvalidParameter: the Default experiment, which the client falls back to, or already deleted.
+        NotFound: no such active experiment.
+        InvalidParameter: the Default experiment, which the client falls back to.
     """
     with write_transaction() as session:
         experiment = get_experiment(experiment_id)
         if experiment.id == 0:
             raise InvalidParameter("Cannot delete the Default experiment '0'")
         if experiment.lifecycle_stage == DELETED:
-            raise InvalidParameter(f"Experiment {experiment_id} is already deleted")
+            raise NotFound(f"No active experiment with id={experiment_id} exists")
         deleted_at = now_ms()
         experiment.lifecycle_stage = DELETED
         experiment.last_update_time = deleted_at
@@ -144,13 +148,12 @@ def restore_experiment(experiment_id: str) -> None:
     """Restore the experiment and the runs that were deleted together with it.
 
     Raises:
-        NotFound: no such experiment.
-        InvalidParameter: the experiment is not deleted.
+        NotFound: no such deleted experiment (MLflow looks among deleted ones only).
     """
     with write_transaction() as session:
         experiment = get_experiment(experiment_id)
         if experiment.lifecycle_stage != DELETED:
-            raise InvalidParameter(f"Cannot restore an active experiment: {experiment_id}")
+            raise NotFound(f"No deleted experiment with id={experiment_id} exists")
         session.execute(
             update(Run)
             .where(Run.experiment_id == experiment.id,

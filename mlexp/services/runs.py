@@ -14,8 +14,7 @@ from mlexp.search.filter import parse_run_filter
 from mlexp.search.order_by import parse_run_order_by
 from mlexp.search.paging import decode_keyset_token, encode_keyset_token, validate_max_results
 from mlexp.search.sql import keyset_after, order_clauses, run_condition, run_sort
-from mlexp.services.experiments import (VIEW_TYPES, get_experiment, parse_experiment_id,
-                                        require_active_experiment)
+from mlexp.services.experiments import VIEW_TYPES, get_experiment, require_active_experiment
 from mlexp.services.run_records import INFO_COLUMNS, RunRecord, load_record, load_records
 from mlexp.services.transaction import write_transaction
 from mlexp.validation import validate_run_name, validate_status, validate_tag
@@ -168,10 +167,10 @@ def search_runs(experiment_ids: list[str], *, filter_string: str | None = None,
     """
     ids = []
     for experiment_id in experiment_ids:
-        try:
-            ids.append(parse_experiment_id(experiment_id))
-        except NotFound as exc:
-            raise InvalidParameter(f"Invalid experiment id {experiment_id!r}") from exc
+        if not (experiment_id.isascii() and experiment_id.isdigit()):
+            raise InvalidParameter(f"Invalid experiment id {experiment_id!r}")
+        if int(experiment_id) < 2**63:  # larger ids cannot exist: they match no runs
+            ids.append(int(experiment_id))
     conditions = [run_condition(c) for c in parse_run_filter(filter_string)]
     order_keys = parse_run_order_by(order_by)
     limit = validate_max_results(max_results, default=1000, limit=MAX_RUNS_PER_PAGE)

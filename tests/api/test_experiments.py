@@ -1,11 +1,23 @@
 """Experiment endpoints: create, get, get-by-name, update, delete, restore, tags."""
 import pytest
 
-from tests.api.helpers import EXISTS, INVALID, NOT_FOUND, assert_error, next_ms, now_ms, tags_of
+from tests.api.helpers import (EXISTS, INVALID, NOT_FOUND, assert_error, make_api, next_ms, now_ms,
+                               tags_of)
 
 
 def get_experiment(api, experiment_id: str) -> dict:
     return api.ok_get("/experiments/get", {"experiment_id": experiment_id})["experiment"]
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    """For error cases, whose requests must all fail: "taken" (active) and "ghost" (deleted),
+    both tagged k=v. Returns (api, {name: id})."""
+    api = make_api(tmp_path_factory, "experiment_errors")
+    ids = {name: api.create_experiment(name, tags=[{"key": "k", "value": "v"}])
+           for name in ("taken", "ghost")}
+    api.ok_post("/experiments/delete", {"experiment_id": ids["ghost"]})
+    return api, ids
 
 
 # --- create ---------------------------------------------------------------------------------
@@ -46,51 +58,60 @@ def test_create_ignores_unknown_fields_when_newer_client_sends_them(api):
 
 
 class TestCreateExperimentErrors:
-    def test_rejects_when_name_is_missing(self, api):
+    def test_rejects_when_name_is_missing(self, seeded):
+        api, _ = seeded
         assert_error(api.post("/experiments/create", {}), INVALID, "'name'")
 
-    def test_rejects_when_name_is_empty(self, api):
+    def test_rejects_when_name_is_empty(self, seeded):
+        api, _ = seeded
         assert_error(api.post("/experiments/create", {"name": ""}), INVALID, "name")
 
-    def test_rejects_when_name_is_not_a_string(self, api):
+    def test_rejects_when_name_is_not_a_string(self, seeded):
+        api, _ = seeded
         assert_error(api.post("/experiments/create", {"name": 42}), INVALID, "'name'")
 
-    def test_rejects_when_name_is_taken(self, api):
-        api.create_experiment("taken")
+    def test_rejects_when_name_is_too_long(self, seeded):
+        api, _ = seeded
+        assert_error(api.post("/experiments/create", {"name": "n" * 501}), INVALID, "500")
+
+    def test_rejects_when_name_is_taken(self, seeded):
+        api, _ = seeded
         assert_error(api.post("/experiments/create", {"name": "taken"}), EXISTS, "taken")
 
-    def test_rejects_when_name_belongs_to_a_deleted_experiment(self, api):
-        experiment_id = api.create_experiment("ghost")
-        api.ok_post("/experiments/delete", {"experiment_id": experiment_id})
+    def test_rejects_when_name_belongs_to_a_deleted_experiment(self, seeded):
+        api, _ = seeded
         assert_error(api.post("/experiments/create", {"name": "ghost"}), EXISTS, "ghost", "deleted")
 
-    def test_rejects_when_artifact_location_is_chosen(self, api):
-        result = api.post("/experiments/create", {"name": "x", "artifact_location": "s3://b/p"})
+    def test_rejects_when_artifact_location_is_chosen(self, seeded):
+        api, _ = seeded
+        result = api.post("/experiments/create", {"name": "elsewhere", "artifact_location": "s3://b/p"})
         assert_error(result, INVALID, "artifact_location")
-        assert_error(api.get("/experiments/get-by-name", {"experiment_name": "x"}), NOT_FOUND)
+        assert_error(api.get("/experiments/get-by-name", {"experiment_name": "elsewhere"}), NOT_FOUND)
 
-    def test_rejects_when_tag_key_is_too_long(self, api):
+    def test_rejects_when_tag_key_is_too_long(self, seeded):
+        api, _ = seeded
         result = api.post("/experiments/create",
-                          {"name": "x", "tags": [{"key": "k" * 251, "value": "v"}]})
+                          {"name": "long-key", "tags": [{"key": "k" * 251, "value": "v"}]})
         assert_error(result, INVALID, "250")
 
-    def test_rejects_when_tag_value_is_too_long(self, api):
+    def test_rejects_when_tag_value_is_too_long(self, seeded):
+        api, _ = seeded
         result = api.post("/experiments/create",
-                          {"name": "x", "tags": [{"key": "k", "value": "v" * 20001}]})
+                          {"name": "long-value", "tags": [{"key": "k", "value": "v" * 20001}]})
         assert_error(result, INVALID, "'k'", "20000")
 
-    def test_rejects_when_tags_is_not_a_list(self, api):
-        assert_error(api.post("/experiments/create", {"name": "x", "tags": "team=vision"}),
+    def test_rejects_when_tags_is_not_a_list(self, seeded):
+        api, _ = seeded
+        assert_error(api.post("/experiments/create", {"name": "tag-text", "tags": "team=vision"}),
                      INVALID, "'tags'")
 
-    def test_rejects_when_tag_has_no_key(self, api):
-        assert_error(api.post("/experiments/create", {"name": "x", "tags": [{"value": "v"}]}),
+    def test_rejects_when_tag_has_no_key(self, seeded):
+        api, _ = seeded
+        assert_error(api.post("/experiments/create", {"name": "keyless", "tags": [{"value": "v"}]}),
                      INVALID, "tags.0.key")
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "duplicate tag keys hit the primary key and are reported as RESOURCE_ALREADY_EXISTS "
-        "'Experiment(name=dup) already exists' although the name is free"))
-    def test_rejects_as_invalid_when_tag_keys_repeat(self, api):
+    def test_rejects_as_invalid_when_tag_keys_repeat(self, seeded):
+        api, _ = seeded
         result = api.post("/experiments/create", {"name": "dup", "tags": [
             {"key": "a", "value": "1"}, {"key": "a", "value": "2"}]})
         assert_error(result, INVALID, "'a'")
@@ -120,27 +141,27 @@ def test_get_returns_deleted_experiment_when_it_was_deleted(api):
 
 
 class TestGetExperimentErrors:
-    def test_not_found_when_id_is_unknown(self, api):
+    def test_not_found_when_id_is_unknown(self, seeded):
+        api, _ = seeded
         assert_error(api.get("/experiments/get", {"experiment_id": "999"}), NOT_FOUND, "999")
 
-    def test_not_found_when_id_is_not_a_number(self, api):
+    def test_not_found_when_id_is_not_a_number(self, seeded):
+        api, _ = seeded
         assert_error(api.get("/experiments/get", {"experiment_id": "abc"}), NOT_FOUND, "abc")
 
-    def test_rejects_when_id_is_missing(self, api):
+    def test_rejects_when_id_is_missing(self, seeded):
+        api, _ = seeded
         assert_error(api.get("/experiments/get"), INVALID, "'experiment_id'")
-
-    @pytest.mark.xfail(strict=True, reason="an id beyond SQLite's int64 raises OverflowError: 500")
-    def test_not_found_when_id_is_beyond_int64(self, api):
-        big = "9" * 20
-        assert_error(api.get("/experiments/get", {"experiment_id": big}), NOT_FOUND, big)
 
 
 class TestGetExperimentByNameErrors:
-    def test_not_found_when_name_is_unknown(self, api):
+    def test_not_found_when_name_is_unknown(self, seeded):
+        api, _ = seeded
         assert_error(api.get("/experiments/get-by-name", {"experiment_name": "nope"}),
                      NOT_FOUND, "'nope'")
 
-    def test_rejects_when_name_is_missing(self, api):
+    def test_rejects_when_name_is_missing(self, seeded):
+        api, _ = seeded
         assert_error(api.get("/experiments/get-by-name"), INVALID, "'experiment_name'")
 
 
@@ -175,24 +196,25 @@ class TestUpdateExperimentErrors:
         assert_error(result, EXISTS, "theirs")
         assert get_experiment(api, experiment_id)["name"] == "mine"
 
-    def test_not_found_when_experiment_is_unknown(self, api):
+    def test_not_found_when_experiment_is_unknown(self, seeded):
+        api, _ = seeded
         assert_error(api.post("/experiments/update", {"experiment_id": "999", "new_name": "x"}),
                      NOT_FOUND, "999")
 
-    def test_rejects_when_experiment_is_deleted(self, api):
-        experiment_id = api.create_experiment("old")
-        api.ok_post("/experiments/delete", {"experiment_id": experiment_id})
-        result = api.post("/experiments/update", {"experiment_id": experiment_id, "new_name": "x"})
+    def test_rejects_when_experiment_is_deleted(self, seeded):
+        api, ids = seeded
+        result = api.post("/experiments/update", {"experiment_id": ids["ghost"], "new_name": "x"})
         assert_error(result, INVALID, "non-active")
+        assert get_experiment(api, ids["ghost"])["name"] == "ghost"
 
-    def test_rejects_when_new_name_is_empty(self, api):
-        experiment_id = api.create_experiment("old")
-        assert_error(api.post("/experiments/update", {"experiment_id": experiment_id, "new_name": ""}),
-                     INVALID, "name")
+    def test_rejects_when_new_name_is_empty(self, seeded):
+        api, ids = seeded
+        result = api.post("/experiments/update", {"experiment_id": ids["taken"], "new_name": ""})
+        assert_error(result, INVALID, "name")
 
-    def test_rejects_when_new_name_is_missing(self, api):
-        experiment_id = api.create_experiment("old")
-        assert_error(api.post("/experiments/update", {"experiment_id": experiment_id}),
+    def test_rejects_when_new_name_is_missing(self, seeded):
+        api, ids = seeded
+        assert_error(api.post("/experiments/update", {"experiment_id": ids["taken"]}),
                      INVALID, "'new_name'")
 
 
@@ -240,40 +262,38 @@ def test_restore_keeps_run_deleted_when_it_was_deleted_before_the_experiment(api
 
 
 class TestDeleteExperimentErrors:
-    def test_not_found_when_experiment_is_unknown(self, api):
+    def test_not_found_when_experiment_is_unknown(self, seeded):
+        api, _ = seeded
         assert_error(api.post("/experiments/delete", {"experiment_id": "999"}), NOT_FOUND, "999")
 
-    def test_rejects_when_experiment_is_default(self, api):
+    def test_rejects_when_experiment_is_default(self, seeded):
+        api, _ = seeded
         assert_error(api.post("/experiments/delete", {"experiment_id": "0"}), INVALID, "'0'")
         assert get_experiment(api, "0")["lifecycle_stage"] == "active"
 
-    def test_rejects_when_id_is_missing(self, api):
+    def test_rejects_when_id_is_missing(self, seeded):
+        api, _ = seeded
         assert_error(api.post("/experiments/delete", {}), INVALID, "'experiment_id'")
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "MLflow looks the experiment up among ACTIVE ones and answers 404 "
-        "RESOURCE_DOES_NOT_EXIST; mlexp answers 400 INVALID_PARAMETER_VALUE 'already deleted'"))
-    def test_not_found_when_experiment_is_already_deleted(self, api):
-        experiment_id = api.create_experiment("twice")
-        api.ok_post("/experiments/delete", {"experiment_id": experiment_id})
-        assert_error(api.post("/experiments/delete", {"experiment_id": experiment_id}),
-                     NOT_FOUND, experiment_id)
+    def test_not_found_when_experiment_is_already_deleted(self, seeded):
+        api, ids = seeded
+        assert_error(api.post("/experiments/delete", {"experiment_id": ids["ghost"]}),
+                     NOT_FOUND, ids["ghost"])
 
 
 class TestRestoreExperimentErrors:
-    def test_not_found_when_experiment_is_unknown(self, api):
+    def test_not_found_when_experiment_is_unknown(self, seeded):
+        api, _ = seeded
         assert_error(api.post("/experiments/restore", {"experiment_id": "999"}), NOT_FOUND, "999")
 
-    def test_rejects_when_id_is_missing(self, api):
+    def test_rejects_when_id_is_missing(self, seeded):
+        api, _ = seeded
         assert_error(api.post("/experiments/restore", {}), INVALID, "'experiment_id'")
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "MLflow looks the experiment up among DELETED ones and answers 404 "
-        "RESOURCE_DOES_NOT_EXIST; mlexp answers 400 INVALID_PARAMETER_VALUE"))
-    def test_not_found_when_experiment_is_active(self, api):
-        experiment_id = api.create_experiment("alive")
-        assert_error(api.post("/experiments/restore", {"experiment_id": experiment_id}),
-                     NOT_FOUND, experiment_id)
+    def test_not_found_when_experiment_is_active(self, seeded):
+        api, ids = seeded
+        assert_error(api.post("/experiments/restore", {"experiment_id": ids["taken"]}),
+                     NOT_FOUND, ids["taken"])
 
 
 # --- experiment tags ------------------------------------------------------------------------
@@ -302,52 +322,54 @@ def test_delete_experiment_tag_removes_only_that_tag_when_key_exists(api):
 
 
 class TestSetExperimentTagErrors:
-    def test_not_found_when_experiment_is_unknown(self, api):
+    def test_not_found_when_experiment_is_unknown(self, seeded):
+        api, _ = seeded
         result = api.post("/experiments/set-experiment-tag",
                           {"experiment_id": "999", "key": "k", "value": "v"})
         assert_error(result, NOT_FOUND, "999")
 
-    def test_rejects_when_experiment_is_deleted(self, api):
-        experiment_id = api.create_experiment("gone")
-        api.ok_post("/experiments/delete", {"experiment_id": experiment_id})
+    def test_rejects_when_experiment_is_deleted(self, seeded):
+        api, ids = seeded
         result = api.post("/experiments/set-experiment-tag",
-                          {"experiment_id": experiment_id, "key": "k", "value": "v"})
-        assert_error(result, INVALID, experiment_id, "active")
+                          {"experiment_id": ids["ghost"], "key": "k", "value": "changed"})
+        assert_error(result, INVALID, ids["ghost"], "active")
+        assert tags_of(get_experiment(api, ids["ghost"])) == {"k": "v"}
 
-    def test_rejects_when_key_is_missing(self, api):
-        experiment_id = api.create_experiment("tags")
+    def test_rejects_when_key_is_missing(self, seeded):
+        api, ids = seeded
         assert_error(api.post("/experiments/set-experiment-tag",
-                              {"experiment_id": experiment_id, "value": "v"}), INVALID, "'key'")
+                              {"experiment_id": ids["taken"], "value": "v"}), INVALID, "'key'")
 
-    def test_rejects_when_key_escapes_its_path(self, api):
-        experiment_id = api.create_experiment("tags")
+    def test_rejects_when_key_escapes_its_path(self, seeded):
+        api, ids = seeded
         result = api.post("/experiments/set-experiment-tag",
-                          {"experiment_id": experiment_id, "key": "../up", "value": "v"})
+                          {"experiment_id": ids["taken"], "key": "../up", "value": "v"})
         assert_error(result, INVALID, "'../up'")
-        assert tags_of(get_experiment(api, experiment_id)) == {}
+        assert tags_of(get_experiment(api, ids["taken"])) == {"k": "v"}
 
-    def test_rejects_when_value_is_too_long(self, api):
-        experiment_id = api.create_experiment("tags")
+    def test_rejects_when_value_is_too_long(self, seeded):
+        api, ids = seeded
         result = api.post("/experiments/set-experiment-tag",
-                          {"experiment_id": experiment_id, "key": "k", "value": "v" * 20001})
+                          {"experiment_id": ids["taken"], "key": "k", "value": "v" * 20001})
         assert_error(result, INVALID, "20000")
+        assert tags_of(get_experiment(api, ids["taken"])) == {"k": "v"}
 
 
 class TestDeleteExperimentTagErrors:
-    def test_not_found_when_tag_is_unknown(self, api):
-        experiment_id = api.create_experiment("tags")
+    def test_not_found_when_tag_is_unknown(self, seeded):
+        api, ids = seeded
         result = api.post("/experiments/delete-experiment-tag",
-                          {"experiment_id": experiment_id, "key": "missing"})
+                          {"experiment_id": ids["taken"], "key": "missing"})
         assert_error(result, NOT_FOUND, "missing")
 
-    def test_not_found_when_experiment_is_unknown(self, api):
+    def test_not_found_when_experiment_is_unknown(self, seeded):
+        api, _ = seeded
         result = api.post("/experiments/delete-experiment-tag", {"experiment_id": "999", "key": "k"})
         assert_error(result, NOT_FOUND, "999")
 
-    def test_rejects_when_experiment_is_deleted(self, api):
-        experiment_id = api.create_experiment("gone", tags=[{"key": "k", "value": "v"}])
-        api.ok_post("/experiments/delete", {"experiment_id": experiment_id})
+    def test_rejects_when_experiment_is_deleted(self, seeded):
+        api, ids = seeded
         result = api.post("/experiments/delete-experiment-tag",
-                          {"experiment_id": experiment_id, "key": "k"})
-        assert_error(result, INVALID, experiment_id)
-        assert tags_of(get_experiment(api, experiment_id)) == {"k": "v"}
+                          {"experiment_id": ids["ghost"], "key": "k"})
+        assert_error(result, INVALID, ids["ghost"])
+        assert tags_of(get_experiment(api, ids["ghost"])) == {"k": "v"}
