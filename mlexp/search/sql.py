@@ -125,8 +125,12 @@ class SortComponent:
     ascending: bool
 
 
-def run_sort(query, keys: list[OrderKey]) -> tuple:
-    """Join what the order keys need and return (query, components).
+def run_sort(query, keys: list[OrderKey], comparisons: list[Comparison] = ()) -> tuple:
+    """Join what the order keys need; return (query, components, comparisons still to apply).
+
+    A metric the filter already compares (so every match has a number for it) joins inner,
+    takes that comparison on the join itself and needs no missing/NaN rank: SQLite can then
+    walk the (key, value) index in order and stop at the page size.
 
     Requested keys sort with missing values last in either direction; ties break on
     start_time DESC, then run_id ASC, as MLflow orders them, so every run has a unique,
@@ -137,6 +141,16 @@ def run_sort(query, keys: list[OrderKey]) -> tuple:
         if key.entity == "attribute":
             column = _artifact_uri_column() if key.key == "artifact_uri" else _RUN_STRING_ATTRIBUTES[key.key]
             rank = case((column.is_(None), 2), else_=0)
+        elif key.entity == "metric" and any(c.entity == "metric" and c.key == key.key
+                                            for c in comparisons):
+            table = aliased(LatestMetric)
+            query = query.join(table, and_(table.run_id == Run.id, table.key == key.key))
+            used = [c for c in comparisons if c.entity == "metric" and c.key == key.key]
+            query = query.where(table.is_nan.is_(False),
+                                *(_compare(table.value, c.comparator, c.value) for c in used))
+            comparisons = [c for c in comparisons if c not in used]
+            components.append(SortComponent(table.value, key.ascending))
+            continue
         else:
             table = aliased({"metric": LatestMetric, "param": Param, "tag": RunTag}[key.entity])
             query = query.outerjoin(table, and_(table.run_id == Run.id, table.key == key.key))
@@ -147,7 +161,7 @@ def run_sort(query, keys: list[OrderKey]) -> tuple:
         components.append(SortComponent(rank, True))
         components.append(SortComponent(column, key.ascending))
     components += [SortComponent(Run.start_time, False), SortComponent(Run.uuid, True)]
-    return query, components
+    return query, components, list(comparisons)
 
 
 def order_clauses(components: list[SortComponent]) -> list:

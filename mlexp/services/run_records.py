@@ -59,6 +59,17 @@ class RunRecord:
         return f"mlflow-artifacts:/ml_experiment_{self.experiment_id}/{self.iid}"
 
 
+def _rows(session, sql: str, ids: list[int]) -> list[tuple]:
+    """Run `sql` (with one `{ids}` slot) for these run ids straight on the DB-API cursor.
+
+    These three reads move ~20 rows per run; SQLAlchemy's per-row processing cost more than
+    SQLite's work, so they skip it. Placeholders follow the driver's paramstyle.
+    """
+    connection = session.connection()
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    return connection.exec_driver_sql(sql.format(ids=",".join([marker] * len(ids))), tuple(ids)).all()
+
+
 def load_records(info_rows) -> list[RunRecord]:
     """Records for rows of INFO_COLUMNS, in the same order, with their data attached."""
     records = [RunRecord(*row[: len(INFO_COLUMNS)]) for row in info_rows]
@@ -67,19 +78,16 @@ def load_records(info_rows) -> list[RunRecord]:
     session = db.session
     for start in range(0, len(ids), _IN_CHUNK):
         chunk = ids[start:start + _IN_CHUNK]
-        for run_id, key, value in session.execute(
-                select(Param.run_id, Param.key, Param.value).where(Param.run_id.in_(chunk))
-                .order_by(Param.run_id, Param.key)):
+        for run_id, key, value in _rows(
+                session, "SELECT run_id, key, value FROM params WHERE run_id IN ({ids})", chunk):
             by_id[run_id].params.append((key, value))
-        for run_id, key, value in session.execute(
-                select(RunTag.run_id, RunTag.key, RunTag.value).where(RunTag.run_id.in_(chunk))
-                .order_by(RunTag.run_id, RunTag.key)):
+        for run_id, key, value in _rows(
+                session, "SELECT run_id, key, value FROM run_tags WHERE run_id IN ({ids})", chunk):
             by_id[run_id].tags.append((key, value))
-        for run_id, *values in session.execute(
-                select(LatestMetric.run_id, LatestMetric.key, LatestMetric.value, LatestMetric.is_nan,
-                       LatestMetric.timestamp, LatestMetric.step)
-                .where(LatestMetric.run_id.in_(chunk)).order_by(LatestMetric.run_id, LatestMetric.key)):
-            by_id[run_id].metrics.append(MetricValue(*values))
+        for run_id, key, value, is_nan, timestamp, step in _rows(
+                session, "SELECT run_id, key, value, is_nan, timestamp, step FROM latest_metrics "
+                         "WHERE run_id IN ({ids})", chunk):
+            by_id[run_id].metrics.append(MetricValue(key, value, bool(is_nan), timestamp, step))
         _attach_inputs(session, by_id, chunk)
     return records
 

@@ -171,7 +171,7 @@ def search_runs(experiment_ids: list[str], *, filter_string: str | None = None,
             raise InvalidParameter(f"Invalid experiment id {experiment_id!r}")
         if int(experiment_id) < 2**63:  # larger ids cannot exist: they match no runs
             ids.append(int(experiment_id))
-    conditions = [run_condition(c) for c in parse_run_filter(filter_string)]
+    comparisons = parse_run_filter(filter_string)
     order_keys = parse_run_order_by(order_by)
     limit = validate_max_results(max_results, default=1000, limit=MAX_RUNS_PER_PAGE)
     signature = _query_signature(ids, filter_string, run_view_type, order_by)
@@ -179,8 +179,9 @@ def search_runs(experiment_ids: list[str], *, filter_string: str | None = None,
     if not ids:
         return [], None
     query = select(*INFO_COLUMNS).where(
-        Run.experiment_id.in_(ids), Run.lifecycle_stage.in_(VIEW_TYPES[run_view_type]), *conditions)
-    query, components = run_sort(query, order_keys)
+        Run.experiment_id.in_(ids), Run.lifecycle_stage.in_(VIEW_TYPES[run_view_type]))
+    query, components, comparisons = run_sort(query, order_keys, comparisons)
+    query = query.where(*(run_condition(c) for c in comparisons))
     if after is not None:
         query = query.where(keyset_after(components, after))
     query = query.add_columns(*(c.expr for c in components))
