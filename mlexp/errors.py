@@ -15,6 +15,7 @@ class ErrorCode(str, Enum):
     ENDPOINT_NOT_FOUND = "ENDPOINT_NOT_FOUND"
     BAD_REQUEST = "BAD_REQUEST"
     TEMPORARILY_UNAVAILABLE = "TEMPORARILY_UNAVAILABLE"
+    NOT_IMPLEMENTED = "NOT_IMPLEMENTED"
 
 
 HTTP_STATUS = {
@@ -25,6 +26,7 @@ HTTP_STATUS = {
     ErrorCode.ENDPOINT_NOT_FOUND: 404,
     ErrorCode.BAD_REQUEST: 400,
     ErrorCode.TEMPORARILY_UNAVAILABLE: 503,
+    ErrorCode.NOT_IMPLEMENTED: 501,
 }
 
 
@@ -65,3 +67,9 @@ class Busy(MlflowError):
     """The database stayed locked past the busy timeout; the client retries 503s."""
 
     code = ErrorCode.TEMPORARILY_UNAVAILABLE
+
+
+class NotImplementedByServer(MlflowError):
+    """A real MLflow call this server deliberately does not offer (the client gets 501)."""
+
+    code = ErrorCode.NOT_IMPLEMENTED

@@ -4,6 +4,7 @@ import os
 from flask import Blueprint, request, send_file
 
 from mlexp.api.parsing import parse
+from mlexp.errors import EndpointNotFound, NotImplementedByServer
 from mlexp.schemas.artifacts import FileInfoSchema, ListArtifactsRequest, ListRunArtifactsRequest
 from mlexp.services import artifacts
 
@@ -48,6 +49,19 @@ def list_artifacts():
 def delete_artifact(artifact_path):
     artifacts.delete_artifact(artifact_path)
     return {}
+
+
+@bp.post("/mpu/<action>/<path:artifact_path>")
+def multipart_upload(action, artifact_path):
+    """Create/Complete/AbortMultipartUpload: like MLflow's server over a local artifact store,
+    this store takes whole-file streamed uploads only (the client uses multipart only when
+    MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD is set)."""
+    if action not in ("create", "complete", "abort"):
+        raise EndpointNotFound(f"No API endpoint at {request.path}")
+    raise NotImplementedByServer(
+        "Multipart upload is not supported: packages are uploaded as single streamed PUTs; "
+        "unset MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD"
+    )
 
 
 @tracking_bp.get("/artifacts/list")
