@@ -10,3 +10,4 @@ class MetricPoint:
     value: float
     timestamp: int
     step: int = 0
+    model_id: str | None = None

@@ -46,10 +46,19 @@ def run_to_wire(record: RunRecord) -> dict:
             "params": [{"key": k, "value": v} for k, v in record.params],
             "tags": [{"key": k, "value": v} for k, v in record.tags],
         },
-        "inputs": {"dataset_inputs": [dataset_input_to_wire(i) for i in record.inputs]}
-        if record.inputs else {},
-        "outputs": {},
+        "inputs": _inputs_to_wire(record),
+        "outputs": {"model_outputs": [{"model_id": m, "step": s} for m, s in record.model_outputs]}
+        if record.model_outputs else {},
     }
+
+
+def _inputs_to_wire(record: RunRecord) -> dict:
+    inputs = {}
+    if record.inputs:
+        inputs["dataset_inputs"] = [dataset_input_to_wire(i) for i in record.inputs]
+    if record.model_inputs:
+        inputs["model_inputs"] = [{"model_id": m} for m in record.model_inputs]
+    return inputs
 
 
 def dataset_input_to_wire(item) -> dict:
@@ -96,17 +105,18 @@ class MetricPointSchema(WireSchema):
     value = ProtoDouble(required=True)
     timestamp = ProtoInt(required=True)
     step = ProtoInt(load_default=0)
+    model_id = fields.String(load_default=None)
 
     @post_load
     def _to_point(self, data, **kwargs):
-        return MetricPoint(**data)
+        return MetricPoint(**{**data, "model_id": data.get("model_id") or None})
 
 
 class LogMetricRequest(RunIdRequest, MetricPointSchema):
     @post_load
     def _to_point(self, data, **kwargs):
         run_id = data.pop("run_id")
-        return {"run_id": run_id, "metric": MetricPoint(**data)}
+        return {"run_id": run_id, "metric": MetricPoint(**{**data, "model_id": data.get("model_id") or None})}
 
 
 class LogParamRequest(RunIdRequest):

@@ -304,6 +304,23 @@ def _checked(rule: EntityRule, comp: Comparison) -> Comparison:
     return Comparison(comp.entity, key, comp.comparator, comp.value)
 
 
+LOGGED_MODEL_PREFIXES = {k: v for k, v in RUN_PREFIXES.items() if v != "dataset"}
+LOGGED_MODEL_RULES = {
+    "metric": EntityRule(numeric_comparators=NUMERIC),
+    "param": EntityRule(string_comparators=STRING),
+    "tag": EntityRule(string_comparators=STRING),
+    "attribute": EntityRule(
+        string_comparators=STRING_OR_LIST,
+        numeric_comparators=NUMERIC,
+        keys=frozenset({"name", "model_id", "model_type", "status", "source_run_id",
+                        "creation_timestamp", "last_updated_timestamp"}),
+        numeric_keys=frozenset({"creation_timestamp", "last_updated_timestamp"}),
+        key_aliases={"creation_time": "creation_timestamp",
+                     "last_updated_time": "last_updated_timestamp"},
+    ),
+}
+
+
 def parse_filter(text: str | None, rules: dict, prefixes: dict) -> list[Comparison]:
     """Parse a filter string against one resource's rules; empty or blank means no filter.
 
@@ -321,3 +338,7 @@ def parse_run_filter(text: str | None) -> list[Comparison]:
 
 def parse_experiment_filter(text: str | None) -> list[Comparison]:
     return parse_filter(text, EXPERIMENT_RULES, EXPERIMENT_PREFIXES)
+
+
+def parse_logged_model_filter(text: str | None) -> list[Comparison]:
+    return parse_filter(text, LOGGED_MODEL_RULES, LOGGED_MODEL_PREFIXES)

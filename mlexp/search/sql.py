@@ -13,7 +13,7 @@ from mlexp.search.filter import Comparison
 from mlexp.search.order_by import OrderKey
 
 
-def _compare(column, comparator: str, value) -> ColumnElement:
+def compare(column, comparator: str, value) -> ColumnElement:
     """One comparison on a column; LIKE is case-sensitive and ILIKE is not, as in MLflow."""
     match comparator:
         case "=":
@@ -62,7 +62,7 @@ def _key_value_condition(table, owner_column, comp: Comparison) -> ColumnElement
         return not_(exists().where(has_key))
     if comp.comparator == "IS NOT NULL":
         return exists().where(has_key)
-    return exists().where(has_key, _compare(table.value, comp.comparator, comp.value))
+    return exists().where(has_key, compare(table.value, comp.comparator, comp.value))
 
 
 _RUN_STRING_ATTRIBUTES = {
@@ -83,7 +83,7 @@ def run_condition(comp: Comparison) -> ColumnElement:
         return exists().where(
             LatestMetric.run_id == Run.id, LatestMetric.key == comp.key,
             LatestMetric.is_nan.is_(False),
-            _compare(LatestMetric.value, comp.comparator, comp.value),
+            compare(LatestMetric.value, comp.comparator, comp.value),
         )
     if comp.entity == "param":
         return _key_value_condition(Param, Param.run_id == Run.id, comp)
@@ -91,7 +91,7 @@ def run_condition(comp: Comparison) -> ColumnElement:
         return _key_value_condition(RunTag, RunTag.run_id == Run.id, comp)
     if comp.entity == "attribute":
         column = _artifact_uri_column() if comp.key == "artifact_uri" else _RUN_STRING_ATTRIBUTES[comp.key]
-        return _compare(column, comp.comparator, comp.value)
+        return compare(column, comp.comparator, comp.value)
     if comp.entity == "dataset":
         return _dataset_condition(comp)
     raise InvalidParameter(f"Filtering runs on {comp.entity} is not supported")
@@ -103,9 +103,9 @@ def _dataset_condition(comp: Comparison) -> ColumnElement:
     if comp.key == "context":
         return exists().where(linked, InputTag.input_id == RunInput.id,
                               InputTag.key == "mlflow.data.context",
-                              _compare(InputTag.value, comp.comparator, comp.value))
+                              compare(InputTag.value, comp.comparator, comp.value))
     column = Dataset.name if comp.key == "name" else Dataset.digest
-    return exists().where(linked, _compare(column, comp.comparator, comp.value))
+    return exists().where(linked, compare(column, comp.comparator, comp.value))
 
 
 def experiment_condition(comp: Comparison) -> ColumnElement:
@@ -114,7 +114,7 @@ def experiment_condition(comp: Comparison) -> ColumnElement:
     column = {"name": Experiment.name, "experiment_id": cast(Experiment.id, String),
               "creation_time": Experiment.creation_time,
               "last_update_time": Experiment.last_update_time}[comp.key]
-    return _compare(column, comp.comparator, comp.value)
+    return compare(column, comp.comparator, comp.value)
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ def run_sort(query, keys: list[OrderKey], comparisons: list[Comparison] = ()) ->
             query = query.join(table, and_(table.run_id == Run.id, table.key == key.key))
             used = [c for c in comparisons if c.entity == "metric" and c.key == key.key]
             query = query.where(table.is_nan.is_(False),
-                                *(_compare(table.value, c.comparator, c.value) for c in used))
+                                *(compare(table.value, c.comparator, c.value) for c in used))
             comparisons = [c for c in comparisons if c not in used]
             components.append(SortComponent(table.value, key.ascending))
             continue

@@ -14,6 +14,7 @@ from mlexp.errors import InvalidParameter, NotFound
 from mlexp.extensions import db
 from mlexp.models import ACTIVE, Run
 from mlexp.services.experiments import get_experiment
+from mlexp.services.logged_models import get_logged_model
 from mlexp.services.runs import get_run_row
 
 _PACKAGE = re.compile(r"^ml_experiment_(\d+)$")
@@ -23,18 +24,25 @@ def store() -> ArtifactStore:
     return current_app.extensions["mlexp.artifact_store"]
 
 
-def _writable_run(relative: str) -> Run:
-    """The active run whose package version `relative` points into.
+def _check_writable(relative: str) -> None:
+    """`relative` must point into an active run's package version or a logged model's folder.
 
     Raises:
-        InvalidParameter: not inside a run's package version, or the run/experiment is deleted.
-        NotFound: the experiment or run does not exist.
+        InvalidParameter: not such a place, or the run/experiment is deleted.
+        NotFound: the experiment, run or logged model does not exist.
     """
     parts = relative.split("/")
     match = _PACKAGE.match(parts[0]) if parts else None
+    if match and len(parts) >= 4 and parts[1] == "models":
+        experiment = get_experiment(match.group(1))
+        model = get_logged_model(parts[2])
+        if model.experiment_id != experiment.id or experiment.lifecycle_stage != ACTIVE:
+            raise InvalidParameter(f"Cannot write artifacts of logged model {parts[2]} here")
+        return
     if not match or len(parts) < 3 or not parts[1].isdigit():
         raise InvalidParameter(
-            f"Invalid artifact path {relative!r}: uploads go to ml_experiment_<id>/<run iid>/<file>"
+            f"Invalid artifact path {relative!r}: uploads go to ml_experiment_<id>/<run iid>/<file> "
+            "or ml_experiment_<id>/models/<model id>/<file>"
         )
     experiment = get_experiment(match.group(1))
     run = db.session.scalar(select(Run).where(Run.experiment_id == experiment.id,
@@ -45,7 +53,6 @@ def _writable_run(relative: str) -> Run:
         raise InvalidParameter(
             f"Cannot write artifacts of run {run.uuid}: the run or its experiment is deleted"
         )
-    return run
 
 
 def upload_artifact(path: str, chunks: Iterable[bytes]) -> int:
@@ -56,7 +63,7 @@ def upload_artifact(path: str, chunks: Iterable[bytes]) -> int:
         NotFound: unknown experiment or run.
     """
     relative = safe_relative_path(path)
-    _writable_run(relative)
+    _check_writable(relative)
     db.session.rollback()  # release the read snapshot while the body streams in
     return store().save(relative, chunks, max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
 
@@ -78,7 +85,7 @@ def list_artifacts(path: str | None) -> list[FileInfo]:
 def delete_artifact(path: str) -> None:
     """Raises: InvalidParameter (unsafe path, deleted run), NotFound."""
     relative = safe_relative_path(path)
-    _writable_run(relative)
+    _check_writable(relative)
     store().delete(relative)
 
 
@@ -94,3 +101,17 @@ def list_run_artifacts(run_id: str, path: str | None) -> tuple[str, list[FileInf
     entries = store().list_dir(f"{base}/{sub}" if sub else base)
     prefix = f"{sub}/" if sub else ""
     return run.artifact_uri, [FileInfo(prefix + e.path, e.is_dir, e.file_size) for e in entries]
+
+
+def list_logged_model_artifacts(model_id: str, path: str | None) -> tuple[str, list[FileInfo]]:
+    """The model's artifact_uri and the entries below `path`, relative to the model's root.
+
+    Raises:
+        NotFound: no such logged model.  InvalidParameter: unsafe path.
+    """
+    model = get_logged_model(model_id)
+    sub = safe_relative_path(path)
+    base = f"ml_experiment_{model.experiment_id}/models/{model.model_id}/artifacts"
+    entries = store().list_dir(f"{base}/{sub}" if sub else base)
+    prefix = f"{sub}/" if sub else ""
+    return model.artifact_uri, [FileInfo(prefix + e.path, e.is_dir, e.file_size) for e in entries]

@@ -1,8 +1,9 @@
 """Run inputs and outputs: the datasets a run used (MLflow's LogInputs / LogOutputs)."""
 from sqlalchemy import select
 
-from mlexp.errors import InvalidParameter, NotFound
-from mlexp.models import Dataset, InputTag, RunInput
+from mlexp.errors import InvalidParameter
+from mlexp.models import Dataset, InputTag, RunInput, RunModelLink
+from mlexp.services.logged_models import get_logged_model
 from mlexp.services.runs import get_active_run
 from mlexp.services.transaction import write_transaction
 
@@ -32,9 +33,12 @@ def _validate_dataset_input(item: dict) -> None:
                 f"characters for keys and {_INPUT_TAG_VALUE_LIMIT} for values")
 
 
-def _reject_models(models: list[dict]) -> None:
-    if models:
-        raise NotFound(f"Logged model {models[0].get('model_id')!r} does not exist")
+def _link_models(session, run, models: list[dict], direction: str) -> None:
+    """Link existing logged models to the run as inputs or outputs. Raises: NotFound."""
+    for item in models:
+        get_logged_model(item["model_id"])
+        session.merge(RunModelLink(run_id=run.id, model_id=item["model_id"], direction=direction,
+                                   step=item.get("step", 0)))
 
 
 def log_inputs(run_id: str, datasets: list[dict], models: list[dict]) -> None:
@@ -52,7 +56,7 @@ def log_inputs(run_id: str, datasets: list[dict], models: list[dict]) -> None:
         _validate_dataset_input(item)
     with write_transaction() as session:
         run = get_active_run(run_id)
-        _reject_models(models)
+        _link_models(session, run, models, "input")
         for item in datasets:
             fields = item["dataset"]
             dataset = session.scalar(select(Dataset).where(
@@ -76,7 +80,12 @@ def log_inputs(run_id: str, datasets: list[dict], models: list[dict]) -> None:
 
 
 def log_outputs(run_id: str, models: list[dict]) -> None:
-    """Raises: NotFound (run, or a model that does not exist), InvalidParameter (deleted run)."""
-    with write_transaction():
-        get_active_run(run_id)
-        _reject_models(models)
+    """Record logged models the run produced, at a step.
+
+    Raises:
+        NotFound: no such run, or a model that does not exist.
+        InvalidParameter: the run is deleted.
+    """
+    with write_transaction() as session:
+        run = get_active_run(run_id)
+        _link_models(session, run, models, "output")

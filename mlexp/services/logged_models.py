@@ -1,13 +1,176 @@
-"""MLflow 3 logged models. None can be created yet, so every search is truthfully empty."""
-from mlexp.services.experiments import get_experiment
+"""MLflow 3 logged models: created by every log_model call, finalized once files are uploaded."""
+import uuid
+
+from sqlalchemy import and_, delete, exists, select
+
+from mlexp.clock import now_ms
+from mlexp.errors import InvalidParameter, NotFound
+from mlexp.extensions import db
+from mlexp.models import ACTIVE, DELETED, LoggedModel, LoggedModelParam, LoggedModelTag, Metric
+from mlexp.search.filter import Comparison, parse_logged_model_filter
+from mlexp.search.paging import decode_page_token, encode_page_token, validate_max_results
+from mlexp.search.sql import compare
+from mlexp.services.experiments import get_experiment, require_active_experiment
+from mlexp.services.runs import get_run_row
+from mlexp.services.transaction import write_transaction
+from mlexp.validation import validate_param, validate_tag
+
+STATUSES = ("LOGGED_MODEL_PENDING", "LOGGED_MODEL_READY", "LOGGED_MODEL_UPLOAD_FAILED")
+MAX_MODELS_PER_PAGE = 1000
 
 
-def search_logged_models(experiment_ids: list[str]) -> list:
-    """The logged models of these experiments: none exist on this server yet.
+def get_logged_model(model_id: str, *, include_deleted: bool = False) -> LoggedModel:
+    """Raises: NotFound."""
+    model = db.session.scalar(select(LoggedModel).where(LoggedModel.model_id == model_id))
+    if model is None or (model.lifecycle_stage == DELETED and not include_deleted):
+        raise NotFound(f"Logged model with ID '{model_id}' not found.")
+    return model
+
+
+def create_logged_model(experiment_id: str, *, name: str | None, model_type: str | None,
+                        source_run_id: str | None, params: list[dict],
+                        tags: list[dict]) -> LoggedModel:
+    """A PENDING logged model in an active experiment, optionally made by a run.
+
+    Raises:
+        NotFound: unknown experiment or source run.
+        InvalidParameter: deleted experiment, bad params or tags.
+    """
+    for param in params:
+        validate_param(param["key"], param["value"])
+    for tag in tags:
+        validate_tag(tag["key"], tag["value"])
+    with write_transaction() as session:
+        experiment = get_experiment(experiment_id)
+        require_active_experiment(experiment)
+        if source_run_id:
+            get_run_row(source_run_id)
+        model_id = f"m-{uuid.uuid4().hex}"
+        model = LoggedModel(model_id=model_id, experiment_id=experiment.id,
+                            name=name or f"model-{model_id[2:10]}", model_type=model_type or None,
+                            source_run_id=source_run_id or None)
+        model.params = [LoggedModelParam(key=p["key"], value=p["value"]) for p in params]
+        model.tags = [LoggedModelTag(key=t["key"], value=t["value"])
+                      for t in {t["key"]: t for t in tags}.values()]
+        session.add(model)
+    return model
+
+
+def finalize_logged_model(model_id: str, status: str) -> LoggedModel:
+    """Raises: NotFound; InvalidParameter for a status other than READY or UPLOAD_FAILED."""
+    if status not in ("LOGGED_MODEL_READY", "LOGGED_MODEL_UPLOAD_FAILED"):
+        raise InvalidParameter(
+            f"Invalid status {status!r}: finalize with LOGGED_MODEL_READY or LOGGED_MODEL_UPLOAD_FAILED")
+    with write_transaction():
+        model = get_logged_model(model_id)
+        model.status = status
+        model.last_updated_time = now_ms()
+    return model
+
+
+def delete_logged_model(model_id: str) -> None:
+    """Soft delete: the model disappears from get and search. Raises: NotFound."""
+    with write_transaction():
+        model = get_logged_model(model_id)
+        model.lifecycle_stage = DELETED
+        model.last_updated_time = now_ms()
+
+
+def set_logged_model_tags(model_id: str, tags: list[dict]) -> LoggedModel:
+    """Raises: NotFound, InvalidParameter."""
+    for tag in tags:
+        validate_tag(tag["key"], tag["value"])
+    with write_transaction() as session:
+        model = get_logged_model(model_id)
+        for tag in tags:
+            session.merge(LoggedModelTag(model_pk=model.id, key=tag["key"], value=tag["value"]))
+        model.last_updated_time = now_ms()
+    return model
+
+
+def delete_logged_model_tag(model_id: str, key: str) -> None:
+    """Raises: NotFound for an unknown model or tag."""
+    with write_transaction() as session:
+        model = get_logged_model(model_id)
+        result = session.execute(delete(LoggedModelTag).where(
+            LoggedModelTag.model_pk == model.id, LoggedModelTag.key == key))
+        if result.rowcount == 0:
+            raise NotFound(f"No tag with key {key!r} on logged model {model_id}")
+
+
+def log_logged_model_params(model_id: str, params: list[dict]) -> None:
+    """Raises: NotFound; InvalidParameter for a bad param or a changed value."""
+    for param in params:
+        validate_param(param["key"], param["value"])
+    with write_transaction() as session:
+        model = get_logged_model(model_id)
+        existing = {p.key: p.value for p in model.params}
+        for param in params:
+            if param["key"] in existing and existing[param["key"]] != param["value"]:
+                raise InvalidParameter(
+                    f"Changing param values is not allowed. Param with key='{param['key']}' was "
+                    f"already logged with value='{existing[param['key']]}' for logged model "
+                    f"'{model_id}'. Attempted logging new value '{param['value']}'.")
+            if param["key"] not in existing:
+                session.add(LoggedModelParam(model_pk=model.id, key=param["key"], value=param["value"]))
+                existing[param["key"]] = param["value"]
+
+
+def model_metrics(model: LoggedModel) -> list[Metric]:
+    """The latest point of each metric logged for this model."""
+    points = db.session.scalars(select(Metric).where(Metric.model_id == model.model_id)
+                                .order_by(Metric.key, Metric.step, Metric.timestamp, Metric.value))
+    latest = {}
+    for point in points:
+        latest[point.key] = point
+    return list(latest.values())
+
+
+_ATTRIBUTE_COLUMNS = {
+    "name": LoggedModel.name, "model_id": LoggedModel.model_id, "model_type": LoggedModel.model_type,
+    "status": LoggedModel.status, "source_run_id": LoggedModel.source_run_id,
+    "creation_timestamp": LoggedModel.creation_time,
+    "last_updated_timestamp": LoggedModel.last_updated_time,
+}
+
+
+def _condition(comp: Comparison):
+    if comp.entity == "attribute":
+        return compare(_ATTRIBUTE_COLUMNS[comp.key], comp.comparator, comp.value)
+    if comp.entity in ("param", "tag"):
+        table = LoggedModelParam if comp.entity == "param" else LoggedModelTag
+        return exists().where(table.model_pk == LoggedModel.id, table.key == comp.key,
+                              compare(table.value, comp.comparator, comp.value))
+    latest = (select(Metric.value).where(Metric.model_id == LoggedModel.model_id, Metric.key == comp.key,
+                                         Metric.is_nan.is_(False))
+              .order_by(Metric.step.desc(), Metric.timestamp.desc()).limit(1).scalar_subquery())
+    return and_(latest.is_not(None), compare(latest, comp.comparator, comp.value))
+
+
+def search_logged_models(experiment_ids: list[str], *, filter_string: str | None = None,
+                         order_by: list[dict] | None = None, max_results: int | None = None,
+                         page_token: str | None = None) -> tuple[list[LoggedModel], str | None]:
+    """Logged models of these experiments, newest first unless order_by says otherwise.
 
     Raises:
         NotFound: an experiment id names no experiment.
+        InvalidParameter: bad filter, order_by, page size or token.
     """
-    for experiment_id in experiment_ids:
-        get_experiment(experiment_id)
-    return []
+    ids = [get_experiment(e).id for e in experiment_ids]
+    conditions = [_condition(c) for c in parse_logged_model_filter(filter_string)]
+    ordering = []
+    for clause in order_by or []:
+        column = _ATTRIBUTE_COLUMNS.get(clause.get("field_name", ""))
+        if column is None:
+            raise InvalidParameter(f"Invalid order_by field {clause.get('field_name')!r} for logged "
+                                   f"models; expected one of: {', '.join(sorted(_ATTRIBUTE_COLUMNS))}")
+        ordering.append(column.asc() if clause.get("ascending", True) else column.desc())
+    ordering += [LoggedModel.creation_time.desc(), LoggedModel.id.desc()]
+    limit = validate_max_results(max_results, default=100, limit=MAX_MODELS_PER_PAGE)
+    offset = decode_page_token(page_token)
+    query = (select(LoggedModel).where(LoggedModel.experiment_id.in_(ids),
+                                       LoggedModel.lifecycle_stage == ACTIVE, *conditions)
+             .order_by(*ordering).offset(offset).limit(limit + 1))
+    models = list(db.session.scalars(query))
+    next_token = encode_page_token(offset + limit) if len(models) > limit else None
+    return models[:limit], next_token

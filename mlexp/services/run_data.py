@@ -23,7 +23,8 @@ def _insert(model):
 def _metric_row(run: Run, point: MetricPoint) -> dict:
     is_nan = math.isnan(point.value)
     return {"run_id": run.id, "key": point.key, "value": 0.0 if is_nan else point.value,
-            "is_nan": is_nan, "timestamp": point.timestamp, "step": point.step}
+            "is_nan": is_nan, "timestamp": point.timestamp, "step": point.step,
+            "model_id": point.model_id}
 
 
 def _write_metrics(session, run: Run, metrics: list[MetricPoint]) -> None:
@@ -42,7 +43,8 @@ def _write_metrics(session, run: Run, metrics: list[MetricPoint]) -> None:
         where=tuple_(stmt.excluded.step, stmt.excluded.timestamp, stmt.excluded.value)
         > tuple_(LatestMetric.step, LatestMetric.timestamp, LatestMetric.value),
     )
-    session.execute(stmt, list(newest.values()))
+    latest_columns = ("run_id", "key", "value", "is_nan", "timestamp", "step")
+    session.execute(stmt, [{c: row[c] for c in latest_columns} for row in newest.values()])
 
 
 def _rank(row: dict) -> tuple:

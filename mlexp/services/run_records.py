@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from mlexp.extensions import db
-from mlexp.models import Dataset, InputTag, LatestMetric, Param, Run, RunInput, RunTag
+from mlexp.models import (Dataset, InputTag, LatestMetric, Param, Run, RunInput, RunModelLink,
+                          RunTag)
 
 INFO_COLUMNS = (Run.id, Run.uuid, Run.experiment_id, Run.iid, Run.name, Run.user_id, Run.status,
                 Run.start_time, Run.end_time, Run.lifecycle_stage)
@@ -53,6 +54,8 @@ class RunRecord:
     tags: list[tuple[str, str]] = field(default_factory=list)
     metrics: list[MetricValue] = field(default_factory=list)
     inputs: list[DatasetInputRecord] = field(default_factory=list)
+    model_inputs: list[str] = field(default_factory=list)
+    model_outputs: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def artifact_uri(self) -> str:
@@ -93,6 +96,14 @@ def load_records(info_rows) -> list[RunRecord]:
 
 
 def _attach_inputs(session, by_id: dict, chunk: list[int]) -> None:
+    for run_id, model_id, direction, step in session.execute(
+            select(RunModelLink.run_id, RunModelLink.model_id, RunModelLink.direction,
+                   RunModelLink.step).where(RunModelLink.run_id.in_(chunk))
+            .order_by(RunModelLink.run_id, RunModelLink.step, RunModelLink.model_id)):
+        if direction == "input":
+            by_id[run_id].model_inputs.append(model_id)
+        else:
+            by_id[run_id].model_outputs.append((model_id, step))
     inputs = {}
     for input_id, run_id, *dataset in session.execute(
             select(RunInput.id, RunInput.run_id, Dataset.name, Dataset.digest, Dataset.source_type,
