@@ -1,7 +1,7 @@
 """The MLflow REST API, served under /api/2.0/mlflow and /ajax-api/2.0/mlflow alike."""
 from flask import Blueprint, Flask
 
-from mlexp.api import experiments, logged_models, metrics, mlflow_artifacts, runs
+from mlexp.api import experiments, logged_models, metrics, mlflow_artifacts, registry, runs
 
 API_PREFIXES = {"api": "/api/2.0/mlflow", "ajax": "/ajax-api/2.0/mlflow"}
 ARTIFACT_PREFIXES = {"api": "/api/2.0/mlflow-artifacts", "ajax": "/ajax-api/2.0/mlflow-artifacts"}
@@ -17,7 +17,7 @@ def health():
 def register_api(app: Flask) -> None:
     app.register_blueprint(health_bp)
     for bp in (experiments.bp, runs.bp, metrics.bp, mlflow_artifacts.tracking_bp,
-               logged_models.bp):
+               logged_models.bp, registry.bp):
         for name, prefix in API_PREFIXES.items():
             app.register_blueprint(bp, url_prefix=prefix, name=f"{name}_{bp.name}")
     for name, prefix in ARTIFACT_PREFIXES.items():

@@ -342,3 +342,29 @@ def parse_experiment_filter(text: str | None) -> list[Comparison]:
 
 def parse_logged_model_filter(text: str | None) -> list[Comparison]:
     return parse_filter(text, LOGGED_MODEL_RULES, LOGGED_MODEL_PREFIXES)
+
+
+REGISTRY_PREFIXES = {"attribute": "attribute", "tag": "tag", "tags": "tag"}
+REGISTERED_MODEL_RULES = {
+    "attribute": EntityRule(string_comparators=STRING, keys=frozenset({"name"})),
+    "tag": EntityRule(string_comparators=STRING),
+}
+MODEL_VERSION_RULES = {
+    "attribute": EntityRule(
+        string_comparators=STRING_OR_LIST,
+        numeric_comparators=NUMERIC,
+        keys=frozenset({"name", "run_id", "source_path", "version_number", "model_id"}),
+        numeric_keys=frozenset({"version_number"}),
+        list_keys=frozenset({"run_id", "model_id"}),
+        integer_only=True,
+    ),
+    "tag": EntityRule(string_comparators=STRING),
+}
+
+
+def parse_registered_model_filter(text: str | None) -> list[Comparison]:
+    return parse_filter(text, REGISTERED_MODEL_RULES, REGISTRY_PREFIXES)
+
+
+def parse_model_version_filter(text: str | None) -> list[Comparison]:
+    return parse_filter(text, MODEL_VERSION_RULES, REGISTRY_PREFIXES)

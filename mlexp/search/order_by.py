@@ -81,3 +81,21 @@ def parse_run_order_by(clauses: list[str] | None) -> list[OrderKey]:
 
 def parse_experiment_order_by(clauses: list[str] | None) -> list[OrderKey]:
     return _parse_all(clauses, EXPERIMENT_PREFIXES, {"attribute"}, EXPERIMENT_ATTRIBUTE_KEYS)
+
+
+def parse_column_order_by(clauses: list[str] | None, columns: dict) -> list:
+    """`field [ASC|DESC]` clauses over a fixed set of columns (the registry's searches).
+
+    Raises:
+        InvalidParameter: an unknown field or direction.
+    """
+    ordering = []
+    for clause in clauses or []:
+        parts = clause.split() if isinstance(clause, str) else []
+        column = columns.get(parts[0]) if parts else None
+        direction = parts[1].upper() if len(parts) == 2 else "ASC"
+        if column is None or len(parts) > 2 or direction not in ("ASC", "DESC"):
+            raise InvalidParameter(f"Invalid order_by clause {clause!r}; order by one of "
+                                   f"{', '.join(sorted(columns))}, optionally ASC or DESC")
+        ordering.append(column.asc() if direction == "ASC" else column.desc())
+    return ordering

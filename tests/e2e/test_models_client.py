@@ -32,3 +32,34 @@ def test_pyfunc_model_loads_and_predicts_when_logged_in_a_run(mlflow, client, un
     model = client.get_logged_model(info.model_id)
     assert model.status == "READY" or str(model.status).endswith("READY")
     assert model.source_run_id == run.info.run_id
+
+
+def test_registered_version_loads_by_number_and_alias_when_promoted(mlflow, client, unique_name):
+    pandas = pytest.importorskip("pandas")
+    mlflow.set_experiment(unique_name)
+    with mlflow.start_run() as run:
+        mlflow.pyfunc.log_model(name="model", python_model=_model_class()(2))
+    version = mlflow.register_model(f"runs:/{run.info.run_id}/model", f"{unique_name}-reg")
+    assert version.version == "1"
+    assert version.run_id == run.info.run_id
+    client.set_registered_model_alias(f"{unique_name}-reg", "champion", "1")
+    frame = pandas.DataFrame({"x": [1.0]})
+    for uri in (f"models:/{unique_name}-reg/1", f"models:/{unique_name}-reg@champion"):
+        assert list(mlflow.pyfunc.load_model(uri).predict(frame)["x"]) == [3.0], uri
+    assert client.get_model_version_by_alias(f"{unique_name}-reg", "champion").version == "1"
+    registered = client.get_registered_model(f"{unique_name}-reg")
+    assert registered.aliases == {"champion": "1"}
+    found = client.search_model_versions(f"run_id = '{run.info.run_id}'")
+    assert [(v.name, v.version) for v in found] == [(f"{unique_name}-reg", "1")]
+
+
+def test_registry_errors_match_mlflow_when_names_clash_or_are_missing(mlflow, client, unique_name):
+    from mlflow.exceptions import MlflowException
+
+    client.create_registered_model(unique_name)
+    with pytest.raises(MlflowException) as clash:
+        client.create_registered_model(unique_name)
+    assert clash.value.error_code == "RESOURCE_ALREADY_EXISTS"
+    with pytest.raises(MlflowException) as missing:
+        client.get_registered_model(unique_name + "-nope")
+    assert missing.value.error_code == "RESOURCE_DOES_NOT_EXIST"

@@ -1,0 +1,170 @@
+"""The model registry: registered models, their tags and aliases."""
+import re
+
+from sqlalchemy import delete, exists, select
+
+from mlexp.clock import now_ms
+from mlexp.errors import AlreadyExists, InvalidParameter, NotFound
+from mlexp.extensions import db
+from mlexp.models import ModelVersion, RegisteredModel, RegisteredModelAlias, RegisteredModelTag
+from mlexp.search.order_by import parse_column_order_by
+from mlexp.search.filter import parse_registered_model_filter
+from mlexp.search.paging import decode_page_token, encode_page_token, validate_max_results
+from mlexp.search.sql import compare
+from mlexp.services.transaction import write_transaction
+from mlexp.validation import validate_key, validate_value_length
+
+MAX_TAG_VALUE = 100_000
+MAX_MODELS_PER_PAGE = 1000
+_ORDERABLE = {"name": RegisteredModel.name, "timestamp": RegisteredModel.last_updated_time,
+              "last_updated_timestamp": RegisteredModel.last_updated_time,
+              "creation_timestamp": RegisteredModel.creation_time}
+_VERSION_ALIAS = re.compile(r"^v\d+$", re.IGNORECASE)
+
+
+def _validate_name(name: str) -> None:
+    if not name or not name.strip():
+        raise InvalidParameter("Registered model name cannot be empty")
+    if len(name) > 256:
+        raise InvalidParameter(f"Registered model name has length {len(name)}, above the limit of 256")
+
+
+def get_registered_model(name: str) -> RegisteredModel:
+    """Raises: NotFound."""
+    model = db.session.scalar(select(RegisteredModel).where(RegisteredModel.name == name))
+    if model is None:
+        raise NotFound(f"Registered Model with name={name} not found")
+    return model
+
+
+def create_registered_model(name: str, *, description: str | None = None,
+                            tags: list[dict] = ()) -> RegisteredModel:
+    """Raises: AlreadyExists for a taken name; InvalidParameter for a bad name or tag."""
+    _validate_name(name)
+    for tag in tags:
+        validate_key("registered model tag", tag["key"])
+        validate_value_length("registered model tag", tag["key"], tag["value"], MAX_TAG_VALUE)
+    with write_transaction() as session:
+        if session.scalar(select(RegisteredModel.id).where(RegisteredModel.name == name)):
+            raise AlreadyExists(f"Registered Model (name={name}) already exists.")
+        model = RegisteredModel(name=name, description=description)
+        model.tags = [RegisteredModelTag(key=t["key"], value=t["value"])
+                      for t in {t["key"]: t for t in tags}.values()]
+        session.add(model)
+    return model
+
+
+def rename_registered_model(name: str, new_name: str) -> RegisteredModel:
+    """Raises: NotFound, AlreadyExists, InvalidParameter."""
+    _validate_name(new_name)
+    with write_transaction() as session:
+        model = get_registered_model(name)
+        if new_name != name and session.scalar(
+                select(RegisteredModel.id).where(RegisteredModel.name == new_name)):
+            raise AlreadyExists(f"Registered Model (name={new_name}) already exists.")
+        model.name = new_name
+        model.last_updated_time = now_ms()
+    return model
+
+
+def update_registered_model(name: str, description: str | None) -> RegisteredModel:
+    """Raises: NotFound."""
+    with write_transaction():
+        model = get_registered_model(name)
+        model.description = description
+        model.last_updated_time = now_ms()
+    return model
+
+
+def delete_registered_model(name: str) -> None:
+    """Delete the model with all its versions, tags and aliases. Raises: NotFound."""
+    with write_transaction() as session:
+        session.delete(get_registered_model(name))
+
+
+def set_registered_model_tag(name: str, key: str, value: str) -> None:
+    """Raises: NotFound, InvalidParameter."""
+    validate_key("registered model tag", key)
+    validate_value_length("registered model tag", key, value, MAX_TAG_VALUE)
+    with write_transaction() as session:
+        model = get_registered_model(name)
+        session.merge(RegisteredModelTag(model_pk=model.id, key=key, value=value))
+
+
+def delete_registered_model_tag(name: str, key: str) -> None:
+    """Raises: NotFound for the model or the tag."""
+    with write_transaction() as session:
+        model = get_registered_model(name)
+        result = session.execute(delete(RegisteredModelTag).where(
+            RegisteredModelTag.model_pk == model.id, RegisteredModelTag.key == key))
+        if result.rowcount == 0:
+            raise NotFound(f"No tag with key {key!r} on registered model {name}")
+
+
+def _validate_alias(alias: str) -> None:
+    if not alias or len(alias) > 255:
+        raise InvalidParameter("An alias must be 1 to 255 characters long")
+    if alias.lower() == "latest" or _VERSION_ALIAS.match(alias):
+        raise InvalidParameter(
+            f"Invalid alias {alias!r}: 'latest' and v<number> are reserved for version lookups")
+    if not re.match(r"^[\w\-]+$", alias):
+        raise InvalidParameter(
+            f"Invalid alias {alias!r}: use letters, digits, underscores and dashes")
+
+
+def set_alias(name: str, alias: str, version: str) -> None:
+    """Point `alias` at a version, moving it if it pointed elsewhere. Raises: NotFound, InvalidParameter."""
+    _validate_alias(alias)
+    with write_transaction() as session:
+        model = get_registered_model(name)
+        number = parse_version_number(version)
+        if not session.scalar(select(ModelVersion.id).where(ModelVersion.model_pk == model.id,
+                                                            ModelVersion.version == number)):
+            raise NotFound(f"Model Version (name={name}, version={version}) not found")
+        session.merge(RegisteredModelAlias(model_pk=model.id, alias=alias, version=number))
+        model.last_updated_time = now_ms()
+
+
+def delete_alias(name: str, alias: str) -> None:
+    """Raises: NotFound for the model or the alias."""
+    with write_transaction() as session:
+        model = get_registered_model(name)
+        result = session.execute(delete(RegisteredModelAlias).where(
+            RegisteredModelAlias.model_pk == model.id, RegisteredModelAlias.alias == alias))
+        if result.rowcount == 0:
+            raise NotFound(f"Registered model alias {alias} not found.")
+
+
+def alias_version(name: str, alias: str) -> tuple[RegisteredModel, int]:
+    """Raises: NotFound for the model or the alias."""
+    model = get_registered_model(name)
+    target = next((a.version for a in model.aliases if a.alias == alias), None)
+    if target is None:
+        raise NotFound(f"Registered model alias {alias} not found.")
+    return model, target
+
+
+def parse_version_number(version: str) -> int:
+    if isinstance(version, str) and version.isascii() and version.isdigit() and int(version) < 2**63:
+        return int(version)
+    raise InvalidParameter(f"Invalid model version {version!r}: expected a positive integer")
+
+
+def search_registered_models(filter_string: str | None, order_by: list[str], max_results: int | None,
+                             page_token: str | None) -> tuple[list[RegisteredModel], str | None]:
+    """Raises: InvalidParameter for a bad filter, order_by, page size or token."""
+    conditions = []
+    for comp in parse_registered_model_filter(filter_string):
+        if comp.entity == "tag":
+            conditions.append(exists().where(
+                RegisteredModelTag.model_pk == RegisteredModel.id, RegisteredModelTag.key == comp.key,
+                compare(RegisteredModelTag.value, comp.comparator, comp.value)))
+        else:
+            conditions.append(compare(RegisteredModel.name, comp.comparator, comp.value))
+    ordering = parse_column_order_by(order_by, _ORDERABLE)
+    ordering.append(RegisteredModel.name.asc())
+    limit = validate_max_results(max_results, default=100, limit=MAX_MODELS_PER_PAGE)
+    offset = decode_page_token(page_token)
+    found = list(db.session.scalars(select(RegisteredModel).where(*conditions)
+                                    .order_by(*ordering).offset(offset).limit(limit + 1)))
+    return found[:limit], encode_page_token(offset + limit) if len(found) > limit else None
