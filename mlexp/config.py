@@ -1,5 +1,6 @@
 """Configuration in layers: defaults, then instance/config.py, then MLEXP_* environment variables."""
 import os
+import secrets
 
 from flask import Flask
 
@@ -33,5 +34,21 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     if not app.config["PACKAGES_DIR"]:
         app.config["PACKAGES_DIR"] = os.path.join(instance, "packages")
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URI"]
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance)
     # Reuse the most recently used connection: its SQLite page cache is the warm one.
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_use_lifo": True})
+
+
+def _instance_secret(instance: str) -> str:
+    """A per-instance secret for signing session cookies, made once and kept in the instance."""
+    path = os.path.join(instance, "secret_key")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass  # made earlier, or by another process starting at the same moment
+    else:
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32))
+    with open(path) as secret:
+        return secret.read().strip()

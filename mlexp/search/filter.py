@@ -130,8 +130,11 @@ def _unquote(token: _Token) -> str:
 
 
 def _number(text: str) -> int | float:
-    """Integer literals stay int (times must be integers); anything else is a float."""
-    return int(text) if re.fullmatch(r"-?\d+", text) else float(text)
+    """Integer literals within int64 stay int (times must be integers); anything else is a float,
+    as MLflow compares metrics as doubles."""
+    if re.fullmatch(r"-?\d{1,19}", text) and -(2**63) <= int(text) < 2**63:
+        return int(text)
+    return float(text)
 
 
 class _Parser:

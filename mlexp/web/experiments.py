@@ -1,0 +1,70 @@
+"""Experiment pages: the list, one experiment's runs table, its CSV, delete and restore."""
+import csv
+import io
+
+from flask import (Blueprint, Response, redirect, render_template, request, stream_with_context,
+                   url_for)
+
+from mlexp.services import experiments
+from mlexp.web import presenters
+from mlexp.web.csrf import verify_csrf
+
+bp = Blueprint("experiments", __name__)
+
+
+@bp.get("/")
+@bp.get("/experiments")
+def index():
+    page = presenters.experiments_page(
+        query=request.args.get("q", ""), sort=request.args.get("sort", "last_activity"),
+        descending=request.args.get("dir", "desc") == "desc",
+        page=request.args.get("page", 1, type=int), deleted=request.args.get("show") == "deleted")
+    return render_template("experiments/index.html", page=page)
+
+
+@bp.get("/experiments/<experiment_id>")
+def show(experiment_id):
+    experiment = experiments.get_experiment(experiment_id)
+    table = presenters.runs_table(
+        experiment, filter_text=request.args.get("filter", ""), order_by=request.args.get("order", ""),
+        page_token=request.args.get("page_token") or None,
+        columns=request.args.getlist("cols") if "cols" in request.args else None)
+    return render_template("experiments/show.html", experiment=experiment, table=table)
+
+
+@bp.get("/experiments/<experiment_id>/runs.csv")
+def runs_csv(experiment_id):
+    """Every run matching the filter, streamed as CSV."""
+    experiment = experiments.get_experiment(experiment_id)
+    rows = presenters.run_csv_rows(experiment, request.args.get("filter", ""), request.args.get("order", ""))
+    first = next(rows)  # fails here, before streaming starts, on a bad filter
+
+    def generate():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(first)
+        for row in rows:
+            writer.writerow(row)
+            if buffer.tell() > 64 * 1024:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    filename = f"ml_experiment_{experiment.id}_runs.csv"
+    return Response(stream_with_context(generate()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.post("/experiments/<experiment_id>/delete")
+def delete(experiment_id):
+    verify_csrf()
+    experiments.delete_experiment(experiment_id)
+    return redirect(url_for("experiments.index"))
+
+
+@bp.post("/experiments/<experiment_id>/restore")
+def restore(experiment_id):
+    verify_csrf()
+    experiments.restore_experiment(experiment_id)
+    return redirect(url_for("experiments.show", experiment_id=experiment_id))

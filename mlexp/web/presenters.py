@@ -1,0 +1,136 @@
+"""Page data: what each page shows, built from service calls. No Flask request access here."""
+import math
+from dataclasses import dataclass
+
+from mlexp.errors import InvalidParameter
+from mlexp.services import browse, runs
+from mlexp.services.artifacts import store
+from mlexp.services.metrics import get_metric_history
+from mlexp.web.charts import Series, downsample, line_chart
+
+RUNS_PER_PAGE = 50
+DEFAULT_METRIC_COLUMNS = 8
+
+
+@dataclass
+class ExperimentsPage:
+    summaries: list
+    total: int
+    page: int
+    pages: int
+    query: str
+    sort: str
+    descending: bool
+    deleted: bool
+
+
+def experiments_page(*, query: str, sort: str, descending: bool, page: int, deleted: bool) -> ExperimentsPage:
+    sort = sort if sort in browse.SORTS else "last_activity"
+    page = max(1, page)
+    summaries, total = browse.experiment_summaries(deleted=deleted, name_query=query, sort=sort,
+                                                   descending=descending, page=page)
+    pages = max(1, math.ceil(total / browse.PAGE_SIZE))
+    return ExperimentsPage(summaries, total, page, pages, query, sort, descending, deleted)
+
+
+@dataclass
+class RunsTable:
+    experiment: object
+    records: list
+    param_keys: list[str]
+    metric_keys: list[str]
+    shown_params: list[str]
+    shown_metrics: list[str]
+    filter_text: str
+    filter_error: str | None
+    order_by: str
+    next_token: str | None
+    charts: list
+
+
+def runs_table(experiment, *, filter_text: str, order_by: str, page_token: str | None,
+               columns: list[str] | None) -> RunsTable:
+    """The experiment's runs for the table; a bad filter or order shows its message instead."""
+    param_keys, metric_keys = browse.column_keys(experiment.id)
+    if columns is None:
+        shown_params, shown_metrics = param_keys, metric_keys[:DEFAULT_METRIC_COLUMNS]
+    else:
+        shown_params = [c[len("params."):] for c in columns if c.startswith("params.")]
+        shown_metrics = [c[len("metrics."):] for c in columns if c.startswith("metrics.")]
+    error, records, token = None, [], None
+    try:
+        records, token = runs.search_runs([str(experiment.id)], filter_string=filter_text or None,
+                                          order_by=[order_by] if order_by else None,
+                                          max_results=RUNS_PER_PAGE, page_token=page_token)
+    except InvalidParameter as exc:
+        error = exc.message
+    charts = [_latest_value_chart(key, records) for key in shown_metrics[:4]] if records else []
+    return RunsTable(experiment, records, param_keys, metric_keys, shown_params, shown_metrics,
+                     filter_text, error, order_by, token, charts)
+
+
+def _latest_value_chart(key: str, records: list):
+    points = sorted((float(r.iid), m.value) for r in records for m in r.metrics
+                    if m.key == key and not m.is_nan)
+    return line_chart([Series(key, points)], title=f"{key} (latest) by run", x_label="run")
+
+
+def run_csv_rows(experiment, filter_text: str, order_by: str):
+    """Header, then one row per matching run, fetched 1,000 at a time (no size cap).
+
+    Raises:
+        InvalidParameter: a bad filter or order.
+    """
+    param_keys, metric_keys = browse.column_keys(experiment.id)
+    yield (["run_id", "iid", "run_name", "status", "user_id", "start_time", "end_time"]
+           + [f"params.{k}" for k in param_keys] + [f"metrics.{k}" for k in metric_keys])
+    token = None
+    while True:
+        records, token = runs.search_runs([str(experiment.id)], filter_string=filter_text or None,
+                                          order_by=[order_by] if order_by else None,
+                                          max_results=1000, page_token=token)
+        for r in records:
+            params, metrics = dict(r.params), {m.key: m.value for m in r.metrics}
+            yield ([r.uuid, r.iid, r.name, r.status, r.user_id, r.start_time, r.end_time or ""]
+                   + [params.get(k, "") for k in param_keys] + [metrics.get(k, "") for k in metric_keys])
+        if not token:
+            return
+
+
+@dataclass
+class RunPage:
+    experiment: object
+    run: object
+    metrics: list
+    system_tags: list
+    user_tags: list
+    parent: object
+    children: list
+    files: list
+    package_path: str
+
+
+PREVIEW_KINDS = {".png": "image", ".jpg": "image", ".jpeg": "image", ".gif": "image", ".webp": "image",
+                 ".txt": "text", ".log": "text", ".json": "text", ".yaml": "text", ".yml": "text",
+                 ".md": "text", ".csv": "table", ".tsv": "table", ".py": "text", ".cfg": "text"}
+
+
+def run_page(experiment_id: str, iid: int) -> RunPage:
+    """Raises: NotFound for an unknown experiment or run."""
+    experiment, record = browse.run_by_iid(experiment_id, iid)
+    metrics = []
+    for metric in record.metrics:
+        history, _ = get_metric_history(record.uuid, metric.key)
+        steps_given = any(step for _, _, _, _, step in history)
+        points = [(float(step if steps_given else ts), 0.0 if nan else value)
+                  for _, value, nan, ts, step in history if not nan]
+        chart = line_chart([Series(metric.key, downsample(points))], title=metric.key,
+                           x_label="step" if steps_given else "time (ms)")
+        metrics.append((metric, len(history), chart))
+    tags = sorted(record.tags)
+    parent, children = browse.related_runs(record)
+    package_path = f"ml_experiment_{experiment.id}/{record.iid}"
+    files = store().walk_files(package_path)
+    return RunPage(experiment, record, metrics, [t for t in tags if t[0].startswith("mlflow.")],
+                   [t for t in tags if not t[0].startswith("mlflow.")], parent, children, files,
+                   package_path)

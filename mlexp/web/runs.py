@@ -1,0 +1,74 @@
+"""Run pages: details with charts and artifacts, inline previews, delete and restore."""
+import csv
+import io
+import os
+
+from flask import Blueprint, abort, redirect, render_template, send_file, url_for
+
+from mlexp.services import runs
+from mlexp.services.artifacts import store
+from mlexp.web import presenters
+from mlexp.web.csrf import verify_csrf
+
+bp = Blueprint("runs", __name__)
+
+PREVIEW_BYTES = 64 * 1024
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+               ".webp": "image/webp"}
+
+
+@bp.get("/experiments/<experiment_id>/runs/<int:iid>")
+def show(experiment_id, iid):
+    page = presenters.run_page(experiment_id, iid)
+    return render_template("runs/show.html", page=page, preview=_preview)
+
+
+@bp.get("/runs/<run_id>")
+def by_run_id(run_id):
+    run = runs.get_run(run_id)
+    return redirect(url_for("runs.show", experiment_id=run.experiment_id, iid=run.iid))
+
+
+@bp.get("/experiments/<experiment_id>/runs/<int:iid>/images/<path:path>")
+def image(experiment_id, iid, path):
+    """Inline images for previews; only raster types, never SVG or HTML."""
+    mimetype = IMAGE_TYPES.get(os.path.splitext(path)[1].lower())
+    if mimetype is None:
+        abort(404)
+    full = store().file_path(f"ml_experiment_{int(experiment_id)}/{iid}/{path}")
+    response = send_file(full, mimetype=mimetype, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    return response
+
+
+@bp.post("/experiments/<experiment_id>/runs/<int:iid>/delete")
+def delete(experiment_id, iid):
+    verify_csrf()
+    page = presenters.run_page(experiment_id, iid)
+    runs.delete_run(page.run.uuid)
+    return redirect(url_for("runs.show", experiment_id=experiment_id, iid=iid))
+
+
+@bp.post("/experiments/<experiment_id>/runs/<int:iid>/restore")
+def restore(experiment_id, iid):
+    verify_csrf()
+    page = presenters.run_page(experiment_id, iid)
+    runs.restore_run(page.run.uuid)
+    return redirect(url_for("runs.show", experiment_id=experiment_id, iid=iid))
+
+
+def _preview(package_path: str, file) -> dict | None:
+    """What to show inline for a file: an image, some text, or the first rows of a table."""
+    kind = presenters.PREVIEW_KINDS.get(os.path.splitext(file.path)[1].lower())
+    if kind is None:
+        return None
+    if kind == "image":
+        return {"kind": "image"}
+    with open(store().file_path(f"{package_path}/{file.path}"), "rb") as fh:
+        text = fh.read(PREVIEW_BYTES).decode("utf-8", errors="replace")
+    if kind == "table":
+        delimiter = "\t" if file.path.lower().endswith(".tsv") else ","
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))[:21]
+        return {"kind": "table", "rows": rows}
+    return {"kind": "text", "text": text, "truncated": (file.file_size or 0) > PREVIEW_BYTES}
