@@ -4,6 +4,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from mlexp.database import init_database
+from mlexp.errors import MlflowError
 
 
 @click.command("init-db")
@@ -30,6 +31,21 @@ def gc_command():
     click.echo(f"{len(report.experiments)} experiments, {len(report.runs)} runs removed")
 
 
+@click.command("demo")
+@with_appcontext
+def demo_command():
+    """Fill an empty instance with sample experiments, runs, metrics and artifacts."""
+    from mlexp.services.demo import fill_demo
+
+    try:
+        made = fill_demo()
+    except MlflowError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Demo ready: {made['experiments']} experiments, {made['runs']} runs. "
+               "Start the server and open http://127.0.0.1:5000")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(init_db_command)
     app.cli.add_command(gc_command)
+    app.cli.add_command(demo_command)

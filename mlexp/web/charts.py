@@ -64,8 +64,9 @@ def fmt(value: float) -> str:
 
 
 def line_chart(series: list[Series], *, title: str, x_label: str = "step", width: int = 520,
-               height: int = 260) -> Markup:
-    """A line chart of one or more series; non-finite values are left out of the drawing."""
+               height: int = 260, lines: bool = True) -> Markup:
+    """A line chart of one or more series (a scatter when lines=False); non-finite values are
+    left out of the drawing."""
     left, right, top, bottom = 56, 12, 28, 40
     finite = [(x, y) for s in series for x, y in s.points if math.isfinite(x) and math.isfinite(y)]
     parts = [f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
@@ -103,11 +104,11 @@ def line_chart(series: list[Series], *, title: str, x_label: str = "step", width
     for index, s in enumerate(series):
         color = PALETTE[index % len(PALETTE)]
         pts = [(x, y) for x, y in s.points if math.isfinite(x) and math.isfinite(y)]
-        if len(pts) > 1:
+        if lines and len(pts) > 1:
             path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in pts)
             parts.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="1.5">'
                          f'<title>{escape(s.label)}</title></polyline>')
-        for x, y in pts if len(pts) <= 60 else [pts[-1]]:
+        for x, y in pts if len(pts) <= 60 or not lines else [pts[-1]]:
             parts.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="2.5" fill="{color}">'
                          f'<title>{escape(s.label)}: {escape(x_label)} {fmt(x)} → {fmt(y)}</title></circle>')
     if len(series) > 1:

@@ -72,7 +72,8 @@ def runs_table(experiment, *, filter_text: str, order_by: str, page_token: str |
 def _latest_value_chart(key: str, records: list):
     points = sorted((float(r.iid), m.value) for r in records for m in r.metrics
                     if m.key == key and not m.is_nan)
-    return line_chart([Series(key, points)], title=f"{key} (latest) by run", x_label="run")
+    return line_chart([Series(key, points)], title=f"{key} (latest) by run", x_label="run IID",
+                      lines=False)
 
 
 def run_csv_rows(experiment, filter_text: str, order_by: str):
@@ -121,7 +122,7 @@ def run_page(experiment_id: str, iid: int) -> RunPage:
     metrics = []
     for metric in record.metrics:
         history, _ = get_metric_history(record.uuid, metric.key)
-        steps_given = any(step for _, _, _, _, step in history)
+        steps_given = len(history) == 1 or any(step for _, _, _, _, step in history)
         points = [(float(step if steps_given else ts), 0.0 if nan else value)
                   for _, value, nan, ts, step in history if not nan]
         chart = line_chart([Series(metric.key, downsample(points))], title=metric.key,
