@@ -5,6 +5,7 @@ from mlexp.api.parsing import paged, parse
 from mlexp.errors import InvalidParameter
 from mlexp.schemas.artifacts import FileInfoSchema
 from mlexp.schemas.logged_models import (CreateLoggedModelRequest, FinalizeLoggedModelRequest,
+                                         GetLoggedModelRequest,
                                          ListLoggedModelArtifactsRequest,
                                          LogLoggedModelParamsRequest, SearchLoggedModelsRequest,
                                          SetLoggedModelTagsRequest, logged_model_to_wire)
@@ -27,7 +28,8 @@ def create_logged_model():
 
 @bp.get("/logged-models/<model_id>")
 def get_logged_model(model_id):
-    return _model_response(logged_models.get_logged_model(model_id))
+    req = parse(GetLoggedModelRequest())
+    return _model_response(logged_models.get_logged_model(model_id, include_deleted=req["allow_deleted"]))
 
 
 @bp.patch("/logged-models/<model_id>")

@@ -21,7 +21,7 @@ def logged_model_to_wire(model, metrics) -> dict:
             info[field] = value
     data = {"params": [{"key": p.key, "value": p.value} for p in model.params],
             "metrics": [{**metric_to_wire(m.key, m.value, m.is_nan, m.timestamp, m.step),
-                         "model_id": model.model_id} for m in metrics]}
+                         "model_id": model.model_id, "run_id": run_id} for m, run_id in metrics]}
     return {"info": info, "data": data}
 
 
@@ -58,6 +58,10 @@ class SearchLoggedModelsRequest(WireSchema):
     max_results = ProtoInt(load_default=None)
     order_by = fields.List(fields.Nested(SearchLoggedModelsOrderBy), load_default=list)
     page_token = fields.String(load_default=None)
+
+
+class GetLoggedModelRequest(WireSchema):
+    allow_deleted = fields.Boolean(load_default=False)
 
 
 class ListLoggedModelArtifactsRequest(WireSchema):

@@ -168,7 +168,7 @@ class ModelOutputSchema(WireSchema):
 
 
 class LogOutputsRequest(RunIdRequest):
-    models = fields.List(fields.Nested(ModelOutputSchema), load_default=list)
+    models = fields.List(fields.Nested(ModelOutputSchema), required=True)
 
 
 class SearchRunsRequest(WireSchema):

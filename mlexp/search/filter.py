@@ -46,6 +46,8 @@ class EntityRule:
     list_keys: frozenset | None = None  # keys that take IN lists; None: any key
     integer_only: bool = False  # numeric values must be integer literals
     key_aliases: dict = field(default_factory=dict)
+    key_comparators: dict = field(default_factory=dict)  # per-key narrower comparator sets
+    id_keys: frozenset = frozenset()  # string values must be decimal ids
 
 
 RUN_RULES = {
@@ -74,6 +76,8 @@ EXPERIMENT_RULES = {
         numeric_keys=frozenset({"creation_time", "last_update_time"}),
         list_keys=frozenset({"experiment_id"}),
         integer_only=True,
+        key_comparators={"experiment_id": frozenset({"=", "!=", "IN", "NOT IN"})},
+        id_keys=frozenset({"experiment_id"}),
     ),
     "tag": EntityRule(string_comparators=STRING | NULL_CHECKS),
 }
@@ -280,6 +284,7 @@ def _checked(rule: EntityRule, comp: Comparison) -> Comparison:
         raise InvalidParameter(f"Invalid {comp.entity} key {comp.key!r}; expected one of: {allowed}")
     numeric = comp.entity == "metric" or key in rule.numeric_keys
     allowed = rule.numeric_comparators if numeric else rule.string_comparators
+    allowed = rule.key_comparators.get(key, allowed)
     if comp.comparator not in allowed:
         raise InvalidParameter(
             f"Invalid comparator {comp.comparator!r} for {comp.entity} {key!r}; "
@@ -304,14 +309,19 @@ def _checked(rule: EntityRule, comp: Comparison) -> Comparison:
         raise InvalidParameter(
             f"Expected a quoted string value for {comp.entity} {key!r}, got {comp.value!r}"
         )
+    if key in rule.id_keys:
+        values = comp.value if isinstance(comp.value, tuple) else (comp.value,)
+        bad = [v for v in values if not (v.isascii() and v.isdigit())]
+        if bad:
+            raise InvalidParameter(f"Invalid {key} {bad[0]!r}: it must be a valid integer")
     return Comparison(comp.entity, key, comp.comparator, comp.value)
 
 
 LOGGED_MODEL_PREFIXES = {k: v for k, v in RUN_PREFIXES.items() if v != "dataset"}
 LOGGED_MODEL_RULES = {
     "metric": EntityRule(numeric_comparators=NUMERIC),
-    "param": EntityRule(string_comparators=STRING),
-    "tag": EntityRule(string_comparators=STRING),
+    "param": EntityRule(string_comparators=STRING_OR_LIST),
+    "tag": EntityRule(string_comparators=STRING_OR_LIST),
     "attribute": EntityRule(
         string_comparators=STRING_OR_LIST,
         numeric_comparators=NUMERIC,

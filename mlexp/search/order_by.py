@@ -8,7 +8,7 @@ from mlexp.search.filter import EXPERIMENT_PREFIXES, RUN_PREFIXES
 # Possessive quantifiers keep matching linear on hostile input; bare keys hold no spaces.
 _CLAUSE = re.compile(
     r"""\s*+(?:(?P<entity>\w++)\.)?
-        (?:`(?P<bq>[^`]++)`|"(?P<dq>[^"]++)"|(?P<bare>[\w.]++))
+        (?:`(?P<bq>[^`]++)`|"(?P<dq>[^"]++)"|'(?P<sq>[^']++)'|(?P<bare>[\w.]++))
         (?:\s++(?P<direction>[A-Za-z]++))?\s*+""",
     re.VERBOSE,
 )
@@ -44,7 +44,7 @@ def _parse_one(clause, prefixes: dict, entities: set, attribute_keys: dict) -> O
             f"Invalid order_by clause {clause!r}: the direction must be ASC or DESC, "
             f"not {match['direction']!r}"
         )
-    key = match["bq"] or match["dq"] or match["bare"]
+    key = match["bq"] or match["dq"] or match["sq"] or match["bare"]
     entity_name = match["entity"]
     entity = "attribute" if entity_name is None else prefixes.get(entity_name)
     if entity not in entities:

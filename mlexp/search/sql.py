@@ -111,8 +111,15 @@ def _dataset_condition(comp: Comparison) -> ColumnElement:
 def experiment_condition(comp: Comparison) -> ColumnElement:
     if comp.entity == "tag":
         return _key_value_condition(ExperimentTag, ExperimentTag.experiment_id == Experiment.id, comp)
-    column = {"name": Experiment.name, "experiment_id": cast(Experiment.id, String),
-              "creation_time": Experiment.creation_time,
+    if comp.key == "experiment_id":
+        # Ids compare as numbers ('01' is experiment 1); ids beyond int64 match nothing.
+        values = comp.value if isinstance(comp.value, tuple) else (comp.value,)
+        ids = tuple(int(v) for v in values if int(v) < 2**63)
+        single = ids[0] if len(ids) == 1 else None
+        if comp.comparator in ("IN", "NOT IN") or single is None:
+            return Experiment.id.in_(ids) if comp.comparator in ("IN", "=") else Experiment.id.not_in(ids)
+        return compare(Experiment.id, comp.comparator, single)
+    column = {"name": Experiment.name, "creation_time": Experiment.creation_time,
               "last_update_time": Experiment.last_update_time}[comp.key]
     return compare(column, comp.comparator, comp.value)
 

@@ -71,12 +71,13 @@ def log_inputs(run_id: str, datasets: list[dict], models: list[dict]) -> None:
                 session.flush()
             run_input = session.scalar(select(RunInput).where(
                 RunInput.run_id == run.id, RunInput.dataset_id == dataset.id))
-            if run_input is None:
-                run_input = RunInput(run_id=run.id, dataset_id=dataset.id)
-                session.add(run_input)
-                session.flush()
-            for tag in item.get("tags", []):
-                session.merge(InputTag(input_id=run_input.id, key=tag["key"], value=tag["value"]))
+            if run_input is not None:
+                continue  # logged before: the first input and its tags stay, as in MLflow
+            run_input = RunInput(run_id=run.id, dataset_id=dataset.id)
+            session.add(run_input)
+            session.flush()
+            for tag in {t["key"]: t for t in item.get("tags", [])}.values():
+                session.add(InputTag(input_id=run_input.id, key=tag["key"], value=tag["value"]))
 
 
 def log_outputs(run_id: str, models: list[dict]) -> None:

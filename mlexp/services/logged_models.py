@@ -6,7 +6,8 @@ from sqlalchemy import and_, delete, exists, select
 from mlexp.clock import now_ms
 from mlexp.errors import InvalidParameter, NotFound
 from mlexp.extensions import db
-from mlexp.models import ACTIVE, DELETED, LoggedModel, LoggedModelParam, LoggedModelTag, Metric
+from mlexp.models import (ACTIVE, DELETED, LoggedModel, LoggedModelParam, LoggedModelTag, Metric,
+                          Run)
 from mlexp.search.filter import Comparison, parse_logged_model_filter
 from mlexp.search.paging import decode_page_token, encode_page_token, validate_max_results
 from mlexp.search.sql import compare
@@ -16,7 +17,8 @@ from mlexp.services.transaction import write_transaction
 from mlexp.validation import validate_param, validate_tag
 
 STATUSES = ("LOGGED_MODEL_PENDING", "LOGGED_MODEL_READY", "LOGGED_MODEL_UPLOAD_FAILED")
-MAX_MODELS_PER_PAGE = 1000
+MAX_MODELS_PER_PAGE = 50_000
+_FORBIDDEN_NAME_CHARS = ("/", ":", ".", "%", '"', "'")
 
 
 def get_logged_model(model_id: str, *, include_deleted: bool = False) -> LoggedModel:
@@ -36,6 +38,9 @@ def create_logged_model(experiment_id: str, *, name: str | None, model_type: str
         NotFound: unknown experiment or source run.
         InvalidParameter: deleted experiment, bad params or tags.
     """
+    if name and any(ch in name for ch in _FORBIDDEN_NAME_CHARS):
+        raise InvalidParameter(
+            f"Invalid model name {name!r}: it may not contain any of {' '.join(_FORBIDDEN_NAME_CHARS)}")
     for param in params:
         validate_param(param["key"], param["value"])
     for tag in tags:
@@ -116,13 +121,15 @@ def log_logged_model_params(model_id: str, params: list[dict]) -> None:
                 existing[param["key"]] = param["value"]
 
 
-def model_metrics(model: LoggedModel) -> list[Metric]:
-    """The latest point of each metric logged for this model."""
-    points = db.session.scalars(select(Metric).where(Metric.model_id == model.model_id)
-                                .order_by(Metric.key, Metric.step, Metric.timestamp, Metric.value))
+def model_metrics(model: LoggedModel) -> list[tuple[Metric, str]]:
+    """The latest point of each metric logged for this model, with the run that logged it."""
+    points = db.session.execute(
+        select(Metric, Run.uuid).join(Run, Run.id == Metric.run_id)
+        .where(Metric.model_id == model.model_id)
+        .order_by(Metric.key, Metric.step, Metric.timestamp, Metric.value))
     latest = {}
-    for point in points:
-        latest[point.key] = point
+    for point, run_uuid in points:
+        latest[point.key] = (point, run_uuid)
     return list(latest.values())
 
 
@@ -141,10 +148,30 @@ def _condition(comp: Comparison):
         table = LoggedModelParam if comp.entity == "param" else LoggedModelTag
         return exists().where(table.model_pk == LoggedModel.id, table.key == comp.key,
                               compare(table.value, comp.comparator, comp.value))
-    latest = (select(Metric.value).where(Metric.model_id == LoggedModel.model_id, Metric.key == comp.key,
-                                         Metric.is_nan.is_(False))
-              .order_by(Metric.step.desc(), Metric.timestamp.desc()).limit(1).scalar_subquery())
+    latest = _latest_metric(comp.key)
     return and_(latest.is_not(None), compare(latest, comp.comparator, comp.value))
+
+
+def _order_column(field_name: str):
+    """An attribute (creation_time and last_updated_time alias the timestamps) or metrics.<key>.
+
+    Raises:
+        InvalidParameter: any other field.
+    """
+    field_name = {"creation_time": "creation_timestamp",
+                  "last_updated_time": "last_updated_timestamp"}.get(field_name, field_name)
+    if field_name in _ATTRIBUTE_COLUMNS:
+        return _ATTRIBUTE_COLUMNS[field_name]
+    if field_name.startswith("metrics.") and len(field_name) > len("metrics."):
+        return _latest_metric(field_name[len("metrics."):])
+    raise InvalidParameter(f"Invalid order_by field {field_name!r} for logged models; expected "
+                           f"metrics.<key> or one of: {', '.join(sorted(_ATTRIBUTE_COLUMNS))}")
+
+
+def _latest_metric(key: str):
+    return (select(Metric.value).where(Metric.model_id == LoggedModel.model_id, Metric.key == key,
+                                       Metric.is_nan.is_(False))
+            .order_by(Metric.step.desc(), Metric.timestamp.desc()).limit(1).scalar_subquery())
 
 
 def search_logged_models(experiment_ids: list[str], *, filter_string: str | None = None,
@@ -160,12 +187,11 @@ def search_logged_models(experiment_ids: list[str], *, filter_string: str | None
     conditions = [_condition(c) for c in parse_logged_model_filter(filter_string)]
     ordering = []
     for clause in order_by or []:
-        column = _ATTRIBUTE_COLUMNS.get(clause.get("field_name", ""))
-        if column is None:
-            raise InvalidParameter(f"Invalid order_by field {clause.get('field_name')!r} for logged "
-                                   f"models; expected one of: {', '.join(sorted(_ATTRIBUTE_COLUMNS))}")
-        ordering.append(column.asc() if clause.get("ascending", True) else column.desc())
+        column = _order_column(clause.get("field_name", ""))
+        ordering += [column.is_(None), column.asc() if clause.get("ascending", True) else column.desc()]
     ordering += [LoggedModel.creation_time.desc(), LoggedModel.id.desc()]
+    if not experiment_ids:
+        raise InvalidParameter("Missing value for required parameter 'experiment_ids'")
     limit = validate_max_results(max_results, default=100, limit=MAX_MODELS_PER_PAGE)
     offset = decode_page_token(page_token)
     query = (select(LoggedModel).where(LoggedModel.experiment_id.in_(ids),

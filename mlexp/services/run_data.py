@@ -7,7 +7,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from mlexp.domain import MetricPoint
 from mlexp.errors import InvalidParameter, NotFound
 from mlexp.extensions import db
-from mlexp.models import LatestMetric, Metric, Param, Run, RunTag
+from mlexp.models import LatestMetric, LoggedModel, Metric, Param, Run, RunTag
 from mlexp.services.runs import RUN_NAME_TAG, get_active_run
 from mlexp.services.transaction import write_transaction
 from mlexp.validation import (duplicate_keys, validate_batch_sizes, validate_key, validate_param,
@@ -45,6 +45,16 @@ def _write_metrics(session, run: Run, metrics: list[MetricPoint]) -> None:
     )
     latest_columns = ("run_id", "key", "value", "is_nan", "timestamp", "step")
     session.execute(stmt, [{c: row[c] for c in latest_columns} for row in newest.values()])
+
+
+def _check_models_exist(session, model_ids: set[str]) -> None:
+    """Raises: NotFound when a metric names a logged model that does not exist."""
+    if not model_ids:
+        return
+    found = set(session.scalars(select(LoggedModel.model_id).where(LoggedModel.model_id.in_(model_ids))))
+    missing = sorted(model_ids - found)
+    if missing:
+        raise NotFound(f"Logged model with ID '{missing[0]}' not found.")
 
 
 def _rank(row: dict) -> tuple:
@@ -109,6 +119,7 @@ def log_batch(run_id: str, *, metrics: list[MetricPoint] = (), params: list[dict
         if tags:
             _write_tags(session, run, list(tags))
         if metrics:
+            _check_models_exist(session, {m.model_id for m in metrics if m.model_id})
             _write_metrics(session, run, list(metrics))
 
 

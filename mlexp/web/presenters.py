@@ -2,6 +2,7 @@
 import math
 from dataclasses import dataclass
 
+from mlexp.ci import ci_record
 from mlexp.errors import InvalidParameter
 from mlexp.services import browse, runs
 from mlexp.services.artifacts import store
@@ -46,6 +47,7 @@ class RunsTable:
     order_by: str
     next_token: str | None
     charts: list
+    ci: dict
 
 
 def runs_table(experiment, *, filter_text: str, order_by: str, page_token: str | None,
@@ -65,8 +67,9 @@ def runs_table(experiment, *, filter_text: str, order_by: str, page_token: str |
     except InvalidParameter as exc:
         error = exc.message
     charts = [_latest_value_chart(key, records) for key in shown_metrics[:4]] if records else []
+    ci = {r.uuid: ci_record(dict(r.tags)) for r in records}
     return RunsTable(experiment, records, param_keys, metric_keys, shown_params, shown_metrics,
-                     filter_text, error, order_by, token, charts)
+                     filter_text, error, order_by, token, charts, ci)
 
 
 def _latest_value_chart(key: str, records: list):
@@ -109,6 +112,7 @@ class RunPage:
     children: list
     files: list
     package_path: str
+    ci: object
 
 
 PREVIEW_KINDS = {".png": "image", ".jpg": "image", ".jpeg": "image", ".gif": "image", ".webp": "image",
@@ -134,4 +138,4 @@ def run_page(experiment_id: str, iid: int) -> RunPage:
     files = store().walk_files(package_path)
     return RunPage(experiment, record, metrics, [t for t in tags if t[0].startswith("mlflow.")],
                    [t for t in tags if not t[0].startswith("mlflow.")], parent, children, files,
-                   package_path)
+                   package_path, ci_record(dict(record.tags)))

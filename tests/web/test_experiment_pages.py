@@ -127,3 +127,28 @@ def test_delete_needs_csrf_token_when_posted(client, world):
     response = client.post(f"/experiments/{world['experiment_id']}/runs/1/delete", data={"csrf_token": token})
     assert response.status_code == 302
     assert "badge danger" in _html(client, f"/experiments/{world['experiment_id']}/runs/1")
+
+
+def test_run_page_links_ci_job_pipeline_and_merge_request_when_tagged(api, client):
+    experiment_id = api.create_experiment("ci")
+    api.create_run(experiment_id, tags=[
+        {"key": "gitlab.CI_JOB_ID", "value": "42"}, {"key": "gitlab.CI_JOB_NAME", "value": "train"},
+        {"key": "gitlab.CI_PIPELINE_ID", "value": "7"},
+        {"key": "gitlab.CI_PROJECT_URL", "value": "https://gitlab.example.com/ml/app"},
+        {"key": "gitlab.CI_MERGE_REQUEST_IID", "value": "3"},
+        {"key": "gitlab.CI_MERGE_REQUEST_TITLE", "value": "<b>Tune</b>"}])
+    api.create_run(experiment_id, tags=[{"key": "gitlab.CI_JOB_URL", "value": "javascript:alert(1)"},
+                                        {"key": "gitlab.CI_JOB_ID", "value": "43"}])
+    api.create_run(experiment_id)
+    html = _html(client, f"/experiments/{experiment_id}/runs/1")
+    assert 'href="https://gitlab.example.com/ml/app/-/jobs/42"' in html
+    assert 'href="https://gitlab.example.com/ml/app/-/pipelines/7"' in html
+    assert "!3 &lt;b&gt;Tune&lt;/b&gt;" in html
+    assert "runs of this pipeline" in html
+    hostile = _html(client, f"/experiments/{experiment_id}/runs/2")
+    assert "javascript:" not in hostile.split("<h2>CI</h2>")[1].split("<h2>Parameters")[0]
+    assert "Not linked to a CI job." in _html(client, f"/experiments/{experiment_id}/runs/3")
+    table = _html(client, f"/experiments/{experiment_id}")
+    assert ">train</a>" in table
+    pipeline_runs = _html(client, f"/experiments/{experiment_id}?filter=tags.%60gitlab.CI_PIPELINE_ID%60+%3D+%277%27")
+    assert pipeline_runs.count('class="status running"') == 1

@@ -1,0 +1,168 @@
+"""MLflow's limits on keys, values, names, statuses and LogBatch sizes."""
+import pytest
+
+from mlexp.errors import InvalidParameter
+from mlexp.validation import (
+    RUN_STATUSES,
+    duplicate_keys,
+    validate_batch_sizes,
+    validate_experiment_name,
+    validate_experiment_tag,
+    validate_key,
+    validate_param,
+    validate_run_name,
+    validate_status,
+    validate_tag,
+)
+
+
+@pytest.mark.parametrize("key", [
+    "acc", "a.b", "a-b", "a_b", "a b", "a:b", "a/b", "train/loss", "val.loss/epoch-1",
+    "précision", "日本", "1", "x" * 250, ".a", "a..b", "a.", "a ",
+])
+def test_key_is_accepted_when_it_uses_mlflow_characters(key):
+    assert validate_key("metric", key) is None
+
+
+@pytest.mark.parametrize("key", [
+    "a@b", "a\\b", "a,b", "a;b", "a\tb", "a\nb", "a=b", "a*b", "a'b", 'a"b', "a`b", "a?b", "€",
+])
+def test_key_is_rejected_when_it_holds_a_character_mlflow_forbids(key):
+    with pytest.raises(InvalidParameter) as exc:
+        validate_key("metric", key)
+    assert exc.value.message.startswith(f"Invalid metric key {key!r}: names may only contain")
+
+
+@pytest.mark.parametrize("key, resolves_to", [
+    ("../x", "../x"),
+    ("..", ".."),
+    ("..a", "..a"),
+    ("a/../b", "b"),
+    ("a/../../b", "../b"),
+    ("a//b", "a/b"),
+    ("/abs", "/abs"),
+    ("//abs", "//abs"),
+    (".", "."),
+    ("./a", "a"),
+    ("a/./b", "a/b"),
+    ("a/", "a"),
+])
+def test_key_is_rejected_when_it_resolves_to_another_path(key, resolves_to):
+    with pytest.raises(InvalidParameter) as exc:
+        validate_key("param", key)
+    assert f"Invalid param key {key!r}" in exc.value.message
+    assert f"resolves to {resolves_to!r}" in exc.value.message
+
+
+def test_key_is_rejected_when_empty():
+    with pytest.raises(InvalidParameter, match="Missing tag key"):
+        validate_key("tag", "")
+
+
+def test_key_is_accepted_when_exactly_at_the_length_limit():
+    assert validate_key("metric", "k" * 250) is None
+
+
+def test_key_is_rejected_when_one_over_the_length_limit():
+    with pytest.raises(InvalidParameter) as exc:
+        validate_key("metric", "k" * 251)
+    assert "Metric key 'kkkk" in exc.value.message
+    assert "has length 251, which exceeds the limit of 250" in exc.value.message
+
+
+@pytest.mark.parametrize("validate, kind, limit", [
+    (validate_param, "Param", 6000),
+    (validate_tag, "Tag", 8000),
+    (validate_experiment_tag, "Experiment tag", 20000),
+])
+def test_value_is_accepted_up_to_its_limit_and_rejected_beyond(validate, kind, limit):
+    assert validate("k", "v" * limit) is None
+    assert validate("k", "") is None
+    with pytest.raises(InvalidParameter) as exc:
+        validate("k", "v" * (limit + 1))
+    assert exc.value.message == (
+        f"{kind} value for key 'k' has length {limit + 1}, which exceeds the limit of {limit}"
+    )
+
+
+@pytest.mark.parametrize("validate, kind", [
+    (validate_param, "param"), (validate_tag, "tag"), (validate_experiment_tag, "experiment tag"),
+])
+def test_key_is_checked_before_value_when_both_are_bad(validate, kind):
+    with pytest.raises(InvalidParameter, match=f"Invalid {kind} key '../x'"):
+        validate("../x", "v" * 100_000)
+
+
+# MLflow rejects only "" and None, so whitespace-only names are accepted as well.
+@pytest.mark.parametrize("name", ["Default", "my experiment", "/Users/me/exp", "x" * 500, "é",
+                                  " ", "\t\n", " " * 500])
+def test_experiment_name_is_accepted_when_non_empty_and_short_enough(name):
+    assert validate_experiment_name(name) is None
+
+
+@pytest.mark.parametrize("name", ["", None])
+def test_experiment_name_is_rejected_when_empty(name):
+    with pytest.raises(InvalidParameter, match="it must be a non-empty string"):
+        validate_experiment_name(name)
+
+
+@pytest.mark.parametrize("name", ["x" * 501, " " * 501])
+def test_experiment_name_is_rejected_when_over_500_characters(name):
+    with pytest.raises(InvalidParameter, match="has length 501, which exceeds the limit of 500"):
+        validate_experiment_name(name)
+
+
+def test_run_name_is_accepted_up_to_250_characters_and_rejected_beyond():
+    assert validate_run_name("r" * 250) is None
+    assert validate_run_name("") is None
+    with pytest.raises(InvalidParameter, match="has length 251, which exceeds the limit of 250"):
+        validate_run_name("r" * 251)
+
+
+@pytest.mark.parametrize("status", ["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"])
+def test_status_is_accepted_when_it_is_an_mlflow_run_status(status):
+    assert validate_status(status) is None
+
+
+@pytest.mark.parametrize("status", ["running", "Finished", "DONE", "", " RUNNING", "1"])
+def test_status_is_rejected_when_not_an_exact_mlflow_run_status(status):
+    with pytest.raises(InvalidParameter) as exc:
+        validate_status(status)
+    assert exc.value.message == (
+        f"Invalid run status {status!r}; expected one of: "
+        "RUNNING, SCHEDULED, FINISHED, FAILED, KILLED"
+    )
+    assert RUN_STATUSES == ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
+
+
+@pytest.mark.parametrize("metrics, params, tags", [
+    (0, 0, 0), (1000, 0, 0), (0, 100, 0), (0, 0, 100), (800, 100, 100), (900, 100, 0),
+])
+def test_batch_is_accepted_when_within_every_limit(metrics, params, tags):
+    assert validate_batch_sizes(metrics, params, tags) is None
+
+
+@pytest.mark.parametrize("metrics, params, tags, message", [
+    (1001, 0, 0, "at most 1000 metrics; got 1001"),
+    (0, 101, 0, "at most 100 params; got 101"),
+    (0, 0, 101, "at most 100 tags; got 101"),
+    (801, 100, 100, "at most 1000 metrics, params and tags in total; got 1001"),
+    (1000, 100, 100, "at most 1000 metrics, params and tags in total; got 1200"),
+    (1001, 101, 101, "at most 1000 metrics; got 1001"),
+])
+def test_batch_is_rejected_naming_the_limit_when_one_is_exceeded(metrics, params, tags, message):
+    with pytest.raises(InvalidParameter) as exc:
+        validate_batch_sizes(metrics, params, tags)
+    assert exc.value.message == f"A batch logging request can contain {message}"
+
+
+@pytest.mark.parametrize("keys, expected", [
+    ([], []),
+    (["a", "b", "c"], []),
+    (["a", "a"], ["a"]),
+    (["a", "b", "a", "c", "b", "a"], ["a", "b"]),
+    (["b", "a", "a", "b"], ["a", "b"]),
+    (["A", "a"], []),
+])
+def test_duplicate_keys_lists_each_repeat_once_in_order_of_first_repeat(keys, expected):
+    assert duplicate_keys(keys) == expected
