@@ -359,7 +359,7 @@ def parse_logged_model_filter(text: str | None) -> list[Comparison]:
 
 REGISTRY_PREFIXES = {"attribute": "attribute", "tag": "tag", "tags": "tag"}
 REGISTERED_MODEL_RULES = {
-    "attribute": EntityRule(string_comparators=STRING, keys=frozenset({"name"})),
+    "attribute": EntityRule(string_comparators=STRING_OR_LIST, keys=frozenset({"name"})),
     "tag": EntityRule(string_comparators=STRING),
 }
 MODEL_VERSION_RULES = {
@@ -368,7 +368,7 @@ MODEL_VERSION_RULES = {
         numeric_comparators=NUMERIC,
         keys=frozenset({"name", "run_id", "source_path", "version_number", "model_id"}),
         numeric_keys=frozenset({"version_number"}),
-        list_keys=frozenset({"run_id", "model_id"}),
+        list_keys=frozenset({"name", "run_id", "model_id"}),
         integer_only=True,
     ),
     "tag": EntityRule(string_comparators=STRING),

@@ -56,12 +56,18 @@ def create_model_version(name: str, source: str, *, run_id: str | None = None,
     with write_transaction() as session:
         model = get_registered_model(name)
         runs_uri, models_uri = _RUNS_URI.match(source), _MODELS_URI.match(source)
+        if runs_uri and run_id and run_id != runs_uri.group(1):
+            raise InvalidParameter(
+                f"The source {source!r} names run {runs_uri.group(1)}, not the given run_id {run_id}")
         run_id = run_id or (runs_uri.group(1) if runs_uri else None)
         model_id = model_id or (models_uri.group(1) if models_uri else None)
         if run_id and not session.scalar(select(Run.id).where(Run.uuid == run_id)):
             raise NotFound(f"Run with id={run_id} not found")
-        if model_id and not session.scalar(select(LoggedModel.id).where(LoggedModel.model_id == model_id)):
-            raise NotFound(f"Logged model with ID '{model_id}' not found.")
+        if model_id:
+            logged = session.scalar(select(LoggedModel).where(LoggedModel.model_id == model_id))
+            if logged is None:
+                raise NotFound(f"Logged model with ID '{model_id}' not found.")
+            run_id = run_id or logged.source_run_id
         model.last_version += 1
         model.last_updated_time = now_ms()
         version = ModelVersion(model_pk=model.id, version=model.last_version, source=source,
@@ -88,6 +94,9 @@ def transition_stage(name: str, version: str, stage: str, archive_existing: bool
     if canonical is None:
         raise InvalidParameter(f"Invalid Model Version stage: {stage}. Value must be one of "
                                f"{', '.join(STAGES.values())}.")
+    if archive_existing and canonical not in ("Staging", "Production"):
+        raise InvalidParameter(
+            f"archive_existing_versions applies only to Staging and Production, not {canonical}")
     with write_transaction() as session:
         found = get_model_version(name, version)
         if archive_existing and canonical in ("Staging", "Production"):
@@ -96,7 +105,7 @@ def transition_stage(name: str, version: str, stage: str, archive_existing: bool
                 ModelVersion.current_stage == canonical).values(current_stage="Archived",
                                                                 last_updated_time=now_ms()))
         found.current_stage = canonical
-        found.last_updated_time = now_ms()
+        found.last_updated_time = found.registered_model.last_updated_time = now_ms()
     return found
 
 
@@ -107,6 +116,7 @@ def delete_model_version(name: str, version: str) -> None:
         session.execute(delete(RegisteredModelAlias).where(
             RegisteredModelAlias.model_pk == found.model_pk,
             RegisteredModelAlias.version == found.version))
+        found.registered_model.last_updated_time = now_ms()
         session.delete(found)
 
 
@@ -185,7 +195,8 @@ def search_model_versions(filter_string: str | None, order_by: list[str], max_re
         else:
             conditions.append(compare(_COLUMNS[comp.key], comp.comparator, comp.value))
     ordering = parse_column_order_by(order_by, _ORDERABLE)
-    ordering += [RegisteredModel.name.asc(), ModelVersion.version.desc()]
+    ordering += [ModelVersion.last_updated_time.desc(), RegisteredModel.name.asc(),
+                 ModelVersion.version.desc()]
     limit = validate_max_results(max_results, default=10_000, limit=MAX_VERSIONS_PER_PAGE)
     offset = decode_page_token(page_token)
     found = list(db.session.scalars(

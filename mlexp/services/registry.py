@@ -1,20 +1,21 @@
 """The model registry: registered models, their tags and aliases."""
 import re
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import and_, delete, exists, not_, select
 
 from mlexp.clock import now_ms
 from mlexp.errors import AlreadyExists, InvalidParameter, NotFound
 from mlexp.extensions import db
 from mlexp.models import ModelVersion, RegisteredModel, RegisteredModelAlias, RegisteredModelTag
 from mlexp.search.order_by import parse_column_order_by
-from mlexp.search.filter import parse_registered_model_filter
+from mlexp.search.filter import Comparison, parse_registered_model_filter
 from mlexp.search.paging import decode_page_token, encode_page_token, validate_max_results
 from mlexp.search.sql import compare
 from mlexp.services.transaction import write_transaction
 from mlexp.validation import validate_key, validate_value_length
 
 MAX_TAG_VALUE = 100_000
+PROMPT_TAG = "mlflow.prompt.is_prompt"
 MAX_MODELS_PER_PAGE = 1000
 _ORDERABLE = {"name": RegisteredModel.name, "timestamp": RegisteredModel.last_updated_time,
               "last_updated_timestamp": RegisteredModel.last_updated_time,
@@ -25,6 +26,9 @@ _VERSION_ALIAS = re.compile(r"^v\d+$", re.IGNORECASE)
 def _validate_name(name: str) -> None:
     if not name or not name.strip():
         raise InvalidParameter("Registered model name cannot be empty")
+    if "/" in name or ":" in name:
+        raise InvalidParameter(
+            f"Invalid model name {name!r}: names may not contain '/' or ':' (they break models:/ URIs)")
     if len(name) > 256:
         raise InvalidParameter(f"Registered model name has length {len(name)}, above the limit of 256")
 
@@ -136,8 +140,10 @@ def delete_alias(name: str, alias: str) -> None:
 
 
 def alias_version(name: str, alias: str) -> tuple[RegisteredModel, int]:
-    """Raises: NotFound for the model or the alias."""
+    """The version an alias names; `latest` is the newest version. Raises: NotFound."""
     model = get_registered_model(name)
+    if alias.lower() == "latest" and model.versions:
+        return model, max(v.version for v in model.versions)
     target = next((a.version for a in model.aliases if a.alias == alias), None)
     if target is None:
         raise NotFound(f"Registered model alias {alias} not found.")
@@ -150,17 +156,27 @@ def parse_version_number(version: str) -> int:
     raise InvalidParameter(f"Invalid model version {version!r}: expected a positive integer")
 
 
+def _tag_condition(comp):
+    """A tag comparison; `!=` on the prompt marker also matches models without it, as in MLflow
+    (the client always sends tag.`mlflow.prompt.is_prompt` != 'true')."""
+    same_key = and_(RegisteredModelTag.model_pk == RegisteredModel.id, RegisteredModelTag.key == comp.key)
+    if comp.comparator == "!=" and comp.key == PROMPT_TAG:
+        return not_(exists().where(same_key, RegisteredModelTag.value == comp.value))
+    return exists().where(same_key, compare(RegisteredModelTag.value, comp.comparator, comp.value))
+
+
 def search_registered_models(filter_string: str | None, order_by: list[str], max_results: int | None,
                              page_token: str | None) -> tuple[list[RegisteredModel], str | None]:
-    """Raises: InvalidParameter for a bad filter, order_by, page size or token."""
-    conditions = []
-    for comp in parse_registered_model_filter(filter_string):
-        if comp.entity == "tag":
-            conditions.append(exists().where(
-                RegisteredModelTag.model_pk == RegisteredModel.id, RegisteredModelTag.key == comp.key,
-                compare(RegisteredModelTag.value, comp.comparator, comp.value)))
-        else:
-            conditions.append(compare(RegisteredModel.name, comp.comparator, comp.value))
+    """Registered models, leaving out prompts unless the filter asks about them (as MLflow does).
+
+    Raises:
+        InvalidParameter: a bad filter, order_by, page size or token.
+    """
+    comparisons = parse_registered_model_filter(filter_string)
+    conditions = [_tag_condition(c) if c.entity == "tag" else compare(RegisteredModel.name, c.comparator, c.value)
+                  for c in comparisons]
+    if not any(c.entity == "tag" and c.key == PROMPT_TAG for c in comparisons):
+        conditions.append(_tag_condition(Comparison("tag", PROMPT_TAG, "!=", "true")))
     ordering = parse_column_order_by(order_by, _ORDERABLE)
     ordering.append(RegisteredModel.name.asc())
     limit = validate_max_results(max_results, default=100, limit=MAX_MODELS_PER_PAGE)

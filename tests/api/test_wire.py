@@ -277,7 +277,7 @@ def test_unknown_fields_are_ignored_when_sent_to_write_routes(api, get_run):
     run = api.ok_post("/runs/create", {"experiment_id": eid, "run_name": "r", **extra})["run"]
     rid = run["info"]["run_id"]
     api.ok_post("/runs/log-metric", {"run_id": rid, "key": "m", "value": 1, "timestamp": 1,
-                                     "model_id": "ignored", **extra})
+                                     "dataset_name": "ignored", **extra})
     api.ok_post("/runs/log-batch", {"run_id": rid, "params": [{"key": "p", "value": "1", "x": 2}],
                                     "datasets": [], **extra})
     fetched = get_run(rid)
