@@ -290,3 +290,24 @@ def test_rejects_when_order_by_repeats_a_field(special_world):
         "experiment_ids": [special_world["experiment_id"]],
         "order_by": ["metrics.acc", "metrics.acc DESC"]})
     assert_error(result, INVALID, "metrics.acc")
+
+
+def test_paging_sees_every_existing_run_once_when_runs_are_created_between_pages(api):
+    """Keyset paging: runs created mid-way (newer start_time) never shift or repeat old ones."""
+    experiment_id = api.create_experiment("paging-while-logging")
+    existing = {api.create_run(experiment_id, start_time=1000 + i)["info"]["run_id"] for i in range(25)}
+    seen, token, created = [], None, 0
+    while True:
+        body = {"experiment_ids": [experiment_id], "max_results": 5}
+        if token:
+            body["page_token"] = token
+        page = api.ok_post("/runs/search", body)
+        seen += [r["info"]["run_id"] for r in page.get("runs", [])]
+        api.create_run(experiment_id, start_time=5000 + created)  # a new run arrives between pages
+        created += 1
+        token = page.get("next_page_token")
+        if not token:
+            break
+    assert len([r for r in seen if r in existing]) == len(existing)
+    assert set(seen) >= existing
+    assert len(seen) == len(set(seen))
