@@ -25,7 +25,8 @@ def server_instance(tmp_path_factory):
 
 
 class _ServerProcess:
-    pid: int = 0
+    def __init__(self, pid: int):
+        self.pid = pid
 
     def peak_rss_bytes(self) -> int:
         """The server's peak resident memory so far (VmHWM)."""
@@ -36,13 +37,13 @@ class _ServerProcess:
         raise RuntimeError("VmHWM not found")
 
 
-server_process = _ServerProcess()
+_server_pids: dict[str, int] = {}
 
 
 @pytest.fixture(scope="session")
 def live_server_process(server_url):
     """The live server's process, for reading its memory use."""
-    return server_process
+    return _ServerProcess(_server_pids[server_url])
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +59,7 @@ def server_url(server_instance):
             cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
-    server_process.pid = process.pid
+    _server_pids[url] = process.pid
     deadline = time.monotonic() + 30
     while True:
         try:

@@ -1,0 +1,58 @@
+"""A person's path through the pages, in a real browser: list, experiment, filter, sort, run."""
+import re
+
+from playwright.sync_api import expect
+
+
+def test_person_finds_best_run_and_sees_its_chart_and_image_when_browsing(page):
+    page.goto("/")
+    expect(page.get_by_role("heading", name="Experiments")).to_be_visible()
+    page.get_by_role("link", name="image-classifier").click()
+    expect(page.get_by_role("heading", name=re.compile("image-classifier"))).to_be_visible()
+    expect(page.locator("table.runs tbody tr")).to_have_count(12)
+
+    page.get_by_label("Filter runs").fill("params.arch = 'resnet50'")
+    page.get_by_role("button", name="Apply").click()
+    rows = page.locator("table.runs tbody tr")
+    expect(rows.first).to_contain_text("resnet50")
+    assert all("resnet50" in text for text in rows.all_inner_texts())
+
+    page.locator("table.runs thead").get_by_role("link", name="accuracy").click()
+    expect(page.locator("table.runs thead")).to_contain_text("accuracy ▼")
+    cells = page.locator("table.runs tbody tr").evaluate_all(
+        "rows => rows.map(r => r.querySelectorAll('td.num')[0].innerText)")
+    numbers = [float(c) for c in cells]
+    assert len(numbers) >= 2 and numbers == sorted(numbers, reverse=True)
+
+    best = page.locator("table.runs tbody tr").first.locator("td").first.get_by_role("link")
+    best.click()
+    expect(page.locator("h1")).to_contain_text(re.compile(r"image-classifier / Run \d+"))
+    expect(page.locator("svg.chart polyline").first).to_be_visible()
+
+
+def test_run_page_shows_image_preview_when_run_has_a_png(page):
+    page.goto("/experiments/1/runs/1")
+    image = page.locator("img.preview")
+    expect(image).to_be_visible()
+    assert image.evaluate("img => img.naturalWidth") == 48
+
+
+def test_bad_filter_shows_parser_message_not_an_error_page_when_typed(page):
+    page.goto("/experiments/1")
+    page.get_by_label("Filter runs").fill("metrics.loss LIKE 'x'")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_role("alert")).to_contain_text("Invalid comparator")
+
+
+def test_script_in_a_tag_shows_as_text_when_rendered(page, server_url):
+    import requests
+
+    api = server_url + "/api/2.0/mlflow"
+    run = requests.post(api + "/runs/create", json={"experiment_id": "1"}).json()["run"]["info"]
+    requests.post(api + "/runs/set-tag", json={"run_id": run["run_id"], "key": "note",
+                                               "value": "<script>alert(1)</script>"})
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"/runs/{run['run_id']}")
+    expect(page.get_by_text("<script>alert(1)</script>")).to_be_visible()
+    assert dialogs == []
