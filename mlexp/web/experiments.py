@@ -28,7 +28,8 @@ def show(experiment_id):
     table = presenters.runs_table(
         experiment, filter_text=request.args.get("filter", ""), order_by=request.args.get("order", ""),
         page_token=request.args.get("page_token") or None,
-        columns=request.args.getlist("cols") if "cols" in request.args else None)
+        columns=request.args.getlist("cols") if "cols" in request.args else None,
+        group_by=request.args.get("group", ""))
     return render_template("experiments/show.html", experiment=experiment, table=table)
 
 

@@ -48,10 +48,31 @@ class RunsTable:
     next_token: str | None
     charts: list
     ci: dict
+    group_by: str
+    groups: list  # [(label, url, [records])]; one unnamed group when not grouping
+
+
+GROUPINGS = {"pipeline": ("pipeline_id", "pipeline_url", "Pipeline #"),
+             "merge_request": ("merge_request", "merge_request_url", "Merge request !")}
+
+
+def _grouped(records: list, ci: dict, group_by: str) -> list:
+    """The page's runs grouped by their CI pipeline or merge request, in order of appearance."""
+    if group_by not in GROUPINGS:
+        return [(None, None, records)]
+    id_field, url_field, prefix = GROUPINGS[group_by]
+    groups: dict = {}
+    for record in records:
+        record_ci = ci.get(record.uuid)
+        key = getattr(record_ci, id_field) if record_ci else None
+        label = f"{prefix}{key}" if key else "Not from CI"
+        url = getattr(record_ci, url_field) if record_ci and key else None
+        groups.setdefault(label, (label, url, []))[2].append(record)
+    return list(groups.values())
 
 
 def runs_table(experiment, *, filter_text: str, order_by: str, page_token: str | None,
-               columns: list[str] | None) -> RunsTable:
+               columns: list[str] | None, group_by: str = "") -> RunsTable:
     """The experiment's runs for the table; a bad filter or order shows its message instead."""
     param_keys, metric_keys = browse.column_keys(experiment.id)
     if columns is None:
@@ -69,7 +90,8 @@ def runs_table(experiment, *, filter_text: str, order_by: str, page_token: str |
     charts = [_latest_value_chart(key, records) for key in shown_metrics[:4]] if records else []
     ci = {r.uuid: ci_record(dict(r.tags)) for r in records}
     return RunsTable(experiment, records, param_keys, metric_keys, shown_params, shown_metrics,
-                     filter_text, error, order_by, token, charts, ci)
+                     filter_text, error, order_by, token, charts, ci, group_by,
+                     _grouped(records, ci, group_by))
 
 
 def _latest_value_chart(key: str, records: list):

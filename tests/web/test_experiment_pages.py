@@ -152,3 +152,15 @@ def test_run_page_links_ci_job_pipeline_and_merge_request_when_tagged(api, clien
     assert ">train</a>" in table
     pipeline_runs = _html(client, f"/experiments/{experiment_id}?filter=tags.%60gitlab.CI_PIPELINE_ID%60+%3D+%277%27")
     assert pipeline_runs.count('class="status running"') == 1
+
+
+def test_runs_group_under_their_pipeline_when_grouping_by_pipeline(api, client):
+    experiment_id = api.create_experiment("grouped")
+    for pipeline in ("7", "8", "7"):
+        api.create_run(experiment_id, tags=[{"key": "gitlab.CI_PIPELINE_ID", "value": pipeline},
+                                            {"key": "gitlab.CI_PROJECT_URL", "value": "https://gl.example/p"}])
+    api.create_run(experiment_id)
+    html = _html(client, f"/experiments/{experiment_id}?group=pipeline")
+    assert html.count('<tr class="group">') == 3
+    assert '<a href="https://gl.example/p/-/pipelines/7" rel="noopener">Pipeline #7</a> <span class="muted">· 2 runs</span>' in html
+    assert "Not from CI" in html
