@@ -33,6 +33,14 @@ def show(experiment_id):
     return render_template("experiments/show.html", experiment=experiment, table=table)
 
 
+@bp.get("/experiments/<experiment_id>/compare")
+def compare(experiment_id):
+    """Runs chosen with the runs table's checkboxes (?runs=<iid>&runs=<iid>…), side by side."""
+    page = presenters.compare_page(experiment_id, request.args.getlist("runs", type=int),
+                                   x_axis=request.args.get("x", ""), y_axis=request.args.get("y", ""))
+    return render_template("experiments/compare.html", page=page)
+
+
 @bp.get("/experiments/<experiment_id>/runs.csv")
 def runs_csv(experiment_id):
     """Every run matching the filter, streamed as CSV."""

@@ -161,3 +161,76 @@ def run_page(experiment_id: str, iid: int) -> RunPage:
     return RunPage(experiment, record, metrics, [t for t in tags if t[0].startswith("mlflow.")],
                    [t for t in tags if not t[0].startswith("mlflow.")], parent, children, files,
                    package_path, ci_record(dict(record.tags)))
+
+
+@dataclass
+class ComparePage:
+    experiment: object
+    runs: list
+    param_rows: list  # (key, [values], differs)
+    metric_rows: list  # (key, [values], differs)
+    charts: list
+    scatter: object
+    axis_choices: list
+    x_axis: str
+    y_axis: str
+
+
+def compare_page(experiment_id: str, iids: list[int], *, x_axis: str, y_axis: str) -> ComparePage:
+    """Chosen runs side by side: params and latest metrics (differences marked), each metric's
+    history overlaid, and a scatter of one param or metric against another.
+
+    Raises:
+        NotFound: an unknown experiment or run IID.
+        InvalidParameter: fewer than two runs chosen.
+    """
+    if len(set(iids)) < 2:
+        raise InvalidParameter("Choose at least two runs to compare")
+    chosen = [browse.run_by_iid(experiment_id, iid) for iid in dict.fromkeys(iids)]
+    experiment, records = chosen[0][0], [record for _, record in chosen]
+    params = [dict(r.params) for r in records]
+    metrics = [{m.key: m for m in r.metrics} for r in records]
+    param_rows = _side_by_side(params, lambda v: v)
+    metric_rows = _side_by_side(metrics, lambda m: "NaN" if m.is_nan else f"{m.value:.6g}")
+    charts = []
+    for key in sorted({k for m in metrics for k in m})[:6]:
+        series = []
+        for record in records:
+            history, _ = get_metric_history(record.uuid, key)
+            points = [(float(step), value) for _, value, nan, _, step in history if not nan]
+            series.append(Series(f"{record.name} (#{record.iid})", downsample(points)))
+        charts.append(line_chart(series, title=key))
+    choices = [f"params.{k}" for k, _, _ in param_rows] + [f"metrics.{k}" for k, _, _ in metric_rows]
+    x_axis = x_axis if x_axis in choices else (choices[0] if choices else "")
+    y_axis = y_axis if y_axis in choices else (choices[-1] if choices else "")
+    scatter = _scatter(records, params, metrics, x_axis, y_axis) if choices else None
+    return ComparePage(experiment, records, param_rows, metric_rows, charts, scatter, choices,
+                       x_axis, y_axis)
+
+
+def _side_by_side(per_run: list[dict], show) -> list:
+    rows = []
+    for key in sorted({k for values in per_run for k in values}):
+        shown = [show(values[key]) if key in values else "" for values in per_run]
+        rows.append((key, shown, len(set(shown)) > 1))
+    return rows
+
+
+def _axis_value(axis: str, params: dict, metrics: dict) -> float | None:
+    kind, _, key = axis.partition(".")
+    if kind == "metrics":
+        metric = metrics.get(key)
+        return None if metric is None or metric.is_nan else metric.value
+    try:
+        return float(params.get(key))
+    except (TypeError, ValueError):
+        return None
+
+
+def _scatter(records, params, metrics, x_axis: str, y_axis: str):
+    series = []
+    for record, p, m in zip(records, params, metrics):
+        x, y = _axis_value(x_axis, p, m), _axis_value(y_axis, p, m)
+        if x is not None and y is not None:
+            series.append(Series(f"{record.name} (#{record.iid})", [(x, y)]))
+    return line_chart(series, title=f"{y_axis} against {x_axis}", x_label=x_axis, lines=False)

@@ -24,7 +24,7 @@ def test_person_finds_best_run_and_sees_its_chart_and_image_when_browsing(page):
     numbers = [float(c) for c in cells]
     assert len(numbers) >= 2 and numbers == sorted(numbers, reverse=True)
 
-    best = page.locator("table.runs tbody tr").first.locator("td").first.get_by_role("link")
+    best = page.locator("table.runs tbody tr").first.locator("td").nth(1).get_by_role("link")
     best.click()
     expect(page.locator("h1")).to_contain_text(re.compile(r"image-classifier / Run \d+"))
     expect(page.locator("svg.chart polyline").first).to_be_visible()
@@ -56,3 +56,13 @@ def test_script_in_a_tag_shows_as_text_when_rendered(page, server_url):
     page.goto(f"/runs/{run['run_id']}")
     expect(page.get_by_text("<script>alert(1)</script>")).to_be_visible()
     assert dialogs == []
+
+
+def test_person_compares_two_runs_when_ticking_them(page):
+    page.goto("/experiments/2")
+    page.get_by_label("Compare run 1", exact=True).check()
+    page.get_by_label("Compare run 2", exact=True).check()
+    page.get_by_role("button", name="Compare selected runs").click()
+    expect(page.get_by_role("heading", name="Compare 2 runs")).to_be_visible()
+    expect(page.locator("tr.differs").first).to_be_visible()
+    expect(page.locator("svg.chart polyline").first).to_be_visible()

@@ -164,3 +164,20 @@ def test_runs_group_under_their_pipeline_when_grouping_by_pipeline(api, client):
     assert html.count('<tr class="group">') == 3
     assert '<a href="https://gl.example/p/-/pipelines/7" rel="noopener">Pipeline #7</a> <span class="muted">· 2 runs</span>' in html
     assert "Not from CI" in html
+
+
+def test_compare_marks_differing_params_and_overlays_histories_when_two_runs_chosen(client, world):
+    html = _html(client, f"/experiments/{world['experiment_id']}/compare?runs=1&runs=3&x=params.lr&y=metrics.loss")
+    assert "Compare 2 runs" in html
+    row = re.search(r'<tr class="differs"><th>lr</th>.*?</tr>', html, re.S).group(0)
+    assert "<td>0.1</td>" in row and "<td>0.3</td>" in row
+    history_chart = html.split("<h2>Metric histories</h2>")[1].split("<h2>Scatter</h2>")[0]
+    assert history_chart.count("<polyline") == 2
+    scatter = html.split("<h2>Scatter</h2>")[1]
+    assert "metrics.loss against params.lr" in scatter and scatter.count("<circle") == 2
+
+
+def test_compare_needs_two_runs_when_one_is_chosen(client, world):
+    response = client.get(f"/experiments/{world['experiment_id']}/compare?runs=1")
+    assert response.status_code == 400
+    assert "at least two runs" in response.get_data(as_text=True)
