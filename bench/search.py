@@ -25,7 +25,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from bench.artifacts import start_server  # noqa: E402
 from mlexp import create_app  # noqa: E402
 from mlexp.extensions import db  # noqa: E402
-from mlexp.models import Experiment, LatestMetric, Metric, Param, Run, RunTag  # noqa: E402
+from mlexp.models import (Experiment, ExperimentKey, LatestMetric, Metric, Param, Run,  # noqa: E402
+                          RunTag)
 
 
 def populate(instance: str, runs: int) -> str:
@@ -54,8 +55,10 @@ def populate(instance: str, runs: int) -> str:
         session.execute(db.insert(RunTag), tag_rows)
         session.execute(db.insert(Param), param_rows)
         session.execute(db.insert(Metric), metric_rows)
-        session.execute(db.insert(LatestMetric), metric_rows and [
-            {k: v for k, v in row.items()} for row in metric_rows])
+        session.execute(db.insert(LatestMetric), metric_rows)
+        session.execute(db.insert(ExperimentKey), [
+            {"experiment_id": experiment.id, "kind": kind, "key": f"{kind[0]}{i}"}
+            for kind in ("param", "metric") for i in range(10)])
         session.commit()
         db.session.execute(db.text("ANALYZE"))
         db.session.commit()

@@ -301,3 +301,14 @@ class ModelVersionTag(db.Model):
                                             primary_key=True)
     key: Mapped[str] = mapped_column(String(250), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class ExperimentKey(db.Model):
+    """Every param and metric key used in an experiment, for the runs table's columns."""
+
+    __tablename__ = "experiment_keys"
+
+    experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # "param" | "metric"
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)

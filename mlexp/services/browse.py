@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from mlexp.errors import NotFound
 from mlexp.extensions import db
-from mlexp.models import ACTIVE, DELETED, Experiment, LatestMetric, Param, Run, RunTag
+from mlexp.models import ACTIVE, DELETED, Experiment, ExperimentKey, Run, RunTag
 from mlexp.services.experiments import get_experiment
 from mlexp.services.run_records import RunRecord, load_record
 
@@ -45,13 +45,11 @@ def experiment_summaries(*, deleted: bool, name_query: str, sort: str, descendin
 
 
 def column_keys(experiment_id: int) -> tuple[list[str], list[str]]:
-    """The param and metric keys that any run of the experiment has, sorted."""
-    params = db.session.scalars(select(Param.key).join(Run, Run.id == Param.run_id)
-                                .where(Run.experiment_id == experiment_id).distinct().order_by(Param.key))
-    metrics = db.session.scalars(select(LatestMetric.key).join(Run, Run.id == LatestMetric.run_id)
-                                 .where(Run.experiment_id == experiment_id).distinct()
-                                 .order_by(LatestMetric.key))
-    return list(params), list(metrics)
+    """The param and metric keys ever logged in the experiment, sorted."""
+    rows = db.session.execute(select(ExperimentKey.kind, ExperimentKey.key)
+                              .where(ExperimentKey.experiment_id == experiment_id)
+                              .order_by(ExperimentKey.key)).all()
+    return [k for kind, k in rows if kind == "param"], [k for kind, k in rows if kind == "metric"]
 
 
 def run_by_iid(experiment_id: str, iid: int) -> tuple[Experiment, RunRecord]:

@@ -7,7 +7,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from mlexp.domain import MetricPoint
 from mlexp.errors import InvalidParameter, NotFound
 from mlexp.extensions import db
-from mlexp.models import LatestMetric, LoggedModel, Metric, Param, Run, RunTag
+from mlexp.models import ExperimentKey, LatestMetric, LoggedModel, Metric, Param, Run, RunTag
 from mlexp.services.runs import RUN_NAME_TAG, get_active_run
 from mlexp.services.transaction import write_transaction
 from mlexp.validation import (duplicate_keys, validate_batch_sizes, validate_key, validate_param,
@@ -55,6 +55,13 @@ def _check_models_exist(session, model_ids: set[str]) -> None:
     missing = sorted(model_ids - found)
     if missing:
         raise NotFound(f"Logged model with ID '{missing[0]}' not found.")
+
+
+def _remember_keys(session, run: Run, kind: str, keys) -> None:
+    """Record the experiment's column keys as they are first logged (cheap to read back)."""
+    rows = [{"experiment_id": run.experiment_id, "kind": kind, "key": k} for k in set(keys)]
+    if rows:
+        session.execute(_insert(ExperimentKey).on_conflict_do_nothing(), rows)
 
 
 def _rank(row: dict) -> tuple:
@@ -116,11 +123,13 @@ def log_batch(run_id: str, *, metrics: list[MetricPoint] = (), params: list[dict
         run = get_active_run(run_id)
         if params:
             _write_params(session, run, list(params))
+            _remember_keys(session, run, "param", (p["key"] for p in params))
         if tags:
             _write_tags(session, run, list(tags))
         if metrics:
             _check_models_exist(session, {m.model_id for m in metrics if m.model_id})
             _write_metrics(session, run, list(metrics))
+            _remember_keys(session, run, "metric", (m.key for m in metrics))
 
 
 def log_metric(run_id: str, metric: MetricPoint) -> None:

@@ -6,7 +6,7 @@ from mlexp.ci import ci_record
 from mlexp.errors import InvalidParameter
 from mlexp.services import browse, runs
 from mlexp.services.artifacts import store
-from mlexp.services.metrics import get_metric_history
+from mlexp.services.metrics import get_metric_history, metric_history_for_chart
 from mlexp.web.charts import Series, downsample, line_chart
 
 RUNS_PER_PAGE = 50
@@ -147,13 +147,10 @@ def run_page(experiment_id: str, iid: int) -> RunPage:
     experiment, record = browse.run_by_iid(experiment_id, iid)
     metrics = []
     for metric in record.metrics:
-        history, _ = get_metric_history(record.uuid, metric.key)
-        steps_given = len(history) == 1 or any(step for _, _, _, _, step in history)
-        points = [(float(step if steps_given else ts), 0.0 if nan else value)
-                  for _, value, nan, ts, step in history if not nan]
-        chart = line_chart([Series(metric.key, downsample(points))], title=metric.key,
-                           x_label="step" if steps_given else "time (ms)")
-        metrics.append((metric, len(history), chart))
+        points, count, x_is_step = metric_history_for_chart(record.uuid, metric.key)
+        chart = line_chart([Series(metric.key, points)], title=metric.key,
+                           x_label="step" if x_is_step else "time (ms)")
+        metrics.append((metric, count, chart))
     tags = sorted(record.tags)
     parent, children = browse.related_runs(record)
     package_path = f"ml_experiment_{experiment.id}/{record.iid}"
