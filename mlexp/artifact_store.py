@@ -70,11 +70,12 @@ class ArtifactStore:
             raise InvalidParameter(f"Invalid artifact path {relative!r}: it leaves the package root")
         return full
 
-    def save(self, relative: str, chunks: Iterable[bytes], *, max_bytes: int | None = None) -> int:
-        """Write the chunks to `relative` atomically and return the number of bytes written.
+    def save(self, relative: str, body: "Iterable[bytes] | SpooledBody", *,
+             max_bytes: int | None = None) -> int:
+        """Write the body (chunks, or a spooled file) to `relative` atomically; return its size.
 
         Raises:
-            InvalidParameter: unsafe path, or the target is a folder.
+            InvalidParameter: unsafe path, the target is a folder, or the body ended early.
             UploadTooLarge: more than max_bytes arrived; nothing is left behind.
         """
         target = self.absolute(relative)
@@ -85,17 +86,20 @@ class ArtifactStore:
         folder = os.path.dirname(target)
         os.makedirs(folder, exist_ok=True)
         fd, temp_path = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=folder)
-        written = 0
         try:
             with os.fdopen(fd, "wb") as out:
-                for chunk in chunks:
-                    written += len(chunk)
-                    if max_bytes is not None and written > max_bytes:
-                        raise UploadTooLarge(
-                            f"Upload of {relative!r} exceeds the maximum upload size of "
-                            f"{max_bytes} bytes"
-                        )
-                    out.write(chunk)
+                if isinstance(body, SpooledBody):
+                    _check_size(relative, body.size, max_bytes)
+                    written = body.copy_to(out.fileno())
+                    if written != body.size:
+                        raise InvalidParameter(f"Upload of {relative!r} ended after {written} of "
+                                               f"{body.size} bytes")
+                else:
+                    written = 0
+                    for chunk in body:
+                        written += len(chunk)
+                        _check_size(relative, written, max_bytes)
+                        out.write(chunk)
             os.chmod(temp_path, 0o644)
             os.replace(temp_path, target)
         except BaseException:
@@ -159,6 +163,42 @@ class ArtifactStore:
             os.remove(full)
         else:
             raise NotFound(f"Artifact {relative!r} does not exist")
+
+
+@dataclass(frozen=True)
+class SpooledBody:
+    """A request body the server already spooled to a file: copied by the kernel, not Python."""
+
+    file: object
+    size: int
+
+    def copy_to(self, out_fd: int) -> int:
+        """Copy `size` bytes from the file's current position; returns the bytes copied."""
+        self.file.flush()
+        src, offset, copied = self.file.fileno(), self.file.tell(), 0
+        while copied < self.size:
+            try:
+                step = os.copy_file_range(src, out_fd, self.size - copied, offset + copied)
+            except OSError:
+                step = 0
+            if step <= 0:
+                break
+            copied += step
+        if copied < self.size:  # no kernel copy here: finish in user space
+            os.lseek(out_fd, copied, os.SEEK_SET)
+            self.file.seek(offset + copied)
+            while copied < self.size:
+                chunk = self.file.read(min(1 << 20, self.size - copied))
+                if not chunk:
+                    break
+                os.write(out_fd, chunk)
+                copied += len(chunk)
+        return copied
+
+
+def _check_size(relative: str, size: int, max_bytes: int | None) -> None:
+    if max_bytes is not None and size > max_bytes:
+        raise UploadTooLarge(f"Upload of {relative!r} exceeds the maximum upload size of {max_bytes} bytes")
 
 
 def _remove_quietly(path: str) -> None:

@@ -1,9 +1,11 @@
 """The mlflow-artifacts API (proxied artifact storage) and the tracking-side artifact listing."""
+import io
 import os
 
 from flask import Blueprint, request, send_file
 
 from mlexp.api.parsing import parse
+from mlexp.artifact_store import SpooledBody
 from mlexp.errors import EndpointNotFound, NotImplementedByServer
 from mlexp.schemas.artifacts import FileInfoSchema, ListArtifactsRequest, ListRunArtifactsRequest
 from mlexp.services import artifacts
@@ -12,6 +14,19 @@ CHUNK_BYTES = 1024 * 1024
 
 bp = Blueprint("mlflow_artifacts", __name__)
 tracking_bp = Blueprint("artifacts", __name__)
+
+
+def _request_body():
+    """The body as the server holds it: a spooled file when it has one (the kernel copies it),
+    else chunks read from the stream."""
+    spooled = request.environ.get("wsgi.input")
+    if request.content_length and hasattr(spooled, "fileno") and hasattr(spooled, "tell"):
+        try:
+            spooled.fileno()
+            return SpooledBody(spooled, request.content_length)
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass
+    return _request_chunks()
 
 
 def _request_chunks():
@@ -24,8 +39,8 @@ def _request_chunks():
 
 @bp.put("/artifacts/<path:artifact_path>")
 def upload_artifact(artifact_path):
-    """UploadArtifact: the body streams to a temporary file that is renamed into place."""
-    artifacts.upload_artifact(artifact_path, _request_chunks())
+    """UploadArtifact: the body goes to a temporary file that is renamed into place."""
+    artifacts.upload_artifact(artifact_path, _request_body())
     return {}
 
 

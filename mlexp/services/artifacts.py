@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from flask import current_app
 from sqlalchemy import select
 
-from mlexp.artifact_store import ArtifactStore, FileInfo, safe_relative_path
+from mlexp.artifact_store import ArtifactStore, FileInfo, SpooledBody, safe_relative_path
 from mlexp.errors import InvalidParameter, NotFound
 from mlexp.extensions import db
 from mlexp.models import ACTIVE, Run
@@ -55,8 +55,8 @@ def _check_writable(relative: str) -> None:
         )
 
 
-def upload_artifact(path: str, chunks: Iterable[bytes]) -> int:
-    """Stream an upload into place atomically; returns the size written.
+def upload_artifact(path: str, body: "Iterable[bytes] | SpooledBody") -> int:
+    """Put an upload into place atomically; returns the size written.
 
     Raises:
         InvalidParameter: unsafe path, not a run's package, deleted run, or too large.
@@ -65,7 +65,7 @@ def upload_artifact(path: str, chunks: Iterable[bytes]) -> int:
     relative = safe_relative_path(path)
     _check_writable(relative)
     db.session.rollback()  # release the read snapshot while the body streams in
-    return store().save(relative, chunks, max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
+    return store().save(relative, body, max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
 
 
 def artifact_file(path: str) -> str:
