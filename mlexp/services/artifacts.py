@@ -96,11 +96,7 @@ def list_run_artifacts(run_id: str, path: str | None) -> tuple[str, list[FileInf
         NotFound: no such run.  InvalidParameter: unsafe path.
     """
     run = get_run_row(run_id)
-    sub = safe_relative_path(path)
-    base = f"ml_experiment_{run.experiment_id}/{run.iid}"
-    entries = store().list_dir(f"{base}/{sub}" if sub else base)
-    prefix = f"{sub}/" if sub else ""
-    return run.artifact_uri, [FileInfo(prefix + e.path, e.is_dir, e.file_size) for e in entries]
+    return run.artifact_uri, _list_below(f"ml_experiment_{run.experiment_id}/{run.iid}", path)
 
 
 def list_logged_model_artifacts(model_id: str, path: str | None) -> tuple[str, list[FileInfo]]:
@@ -110,8 +106,13 @@ def list_logged_model_artifacts(model_id: str, path: str | None) -> tuple[str, l
         NotFound: no such logged model.  InvalidParameter: unsafe path.
     """
     model = get_logged_model(model_id)
-    sub = safe_relative_path(path)
     base = f"ml_experiment_{model.experiment_id}/models/{model.model_id}/artifacts"
+    return model.artifact_uri, _list_below(base, path)
+
+
+def _list_below(base: str, path: str | None) -> list[FileInfo]:
+    """Entries of base/path, named relative to base (as MLflow's tracking listing names them)."""
+    sub = safe_relative_path(path)
     entries = store().list_dir(f"{base}/{sub}" if sub else base)
     prefix = f"{sub}/" if sub else ""
-    return model.artifact_uri, [FileInfo(prefix + e.path, e.is_dir, e.file_size) for e in entries]
+    return [FileInfo(prefix + e.path, e.is_dir, e.file_size) for e in entries]
