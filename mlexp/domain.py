@@ -11,3 +11,5 @@ class MetricPoint:
     timestamp: int
     step: int = 0
     model_id: str | None = None
+    dataset_name: str | None = None
+    dataset_digest: str | None = None

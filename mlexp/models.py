@@ -119,8 +119,10 @@ class Metric(db.Model):
     is_nan: Mapped[bool] = mapped_column(Boolean, default=False)
     timestamp: Mapped[int] = mapped_column(Integer)
     step: Mapped[int] = mapped_column(Integer, default=0)
-    # Set when the point was logged for an MLflow 3 logged model.
+    # Set when the point was logged for an MLflow 3 logged model (and on which dataset).
     model_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    dataset_name: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    dataset_digest: Mapped[str | None] = mapped_column(String(36), nullable=True)
 
 
 class LatestMetric(db.Model):

@@ -20,9 +20,17 @@ def logged_model_to_wire(model, metrics) -> dict:
         if value is not None:
             info[field] = value
     data = {"params": [{"key": p.key, "value": p.value} for p in model.params],
-            "metrics": [{**metric_to_wire(m.key, m.value, m.is_nan, m.timestamp, m.step),
-                         "model_id": model.model_id, "run_id": run_id} for m, run_id in metrics]}
+            "metrics": [_model_metric(m, model.model_id, run_id) for m, run_id in metrics]}
     return {"info": info, "data": data}
+
+
+def _model_metric(metric, model_id: str, run_id: str) -> dict:
+    wire = {**metric_to_wire(metric.key, metric.value, metric.is_nan, metric.timestamp, metric.step),
+            "model_id": model_id, "run_id": run_id}
+    for field in ("dataset_name", "dataset_digest"):
+        if getattr(metric, field):
+            wire[field] = getattr(metric, field)
+    return wire
 
 
 class CreateLoggedModelRequest(WireSchema):

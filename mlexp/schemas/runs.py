@@ -98,6 +98,12 @@ class UpdateRunRequest(RunIdRequest):
     run_name = fields.String(load_default=None)
 
 
+def _point(data: dict) -> MetricPoint:
+    """Empty optional strings mean "not set", as protobuf reads them."""
+    optional = ("model_id", "dataset_name", "dataset_digest")
+    return MetricPoint(**{**data, **{k: data.get(k) or None for k in optional}})
+
+
 class MetricPointSchema(WireSchema):
     """A metric as logged: key, value and timestamp are required, step defaults to 0."""
 
@@ -106,17 +112,19 @@ class MetricPointSchema(WireSchema):
     timestamp = ProtoInt(required=True)
     step = ProtoInt(load_default=0)
     model_id = fields.String(load_default=None)
+    dataset_name = fields.String(load_default=None)
+    dataset_digest = fields.String(load_default=None)
 
     @post_load
     def _to_point(self, data, **kwargs):
-        return MetricPoint(**{**data, "model_id": data.get("model_id") or None})
+        return _point(data)
 
 
 class LogMetricRequest(RunIdRequest, MetricPointSchema):
     @post_load
     def _to_point(self, data, **kwargs):
         run_id = data.pop("run_id")
-        return {"run_id": run_id, "metric": MetricPoint(**{**data, "model_id": data.get("model_id") or None})}
+        return {"run_id": run_id, "metric": _point(data)}
 
 
 class LogParamRequest(RunIdRequest):

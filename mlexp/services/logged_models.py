@@ -1,7 +1,7 @@
 """MLflow 3 logged models: created by every log_model call, finalized once files are uploaded."""
 import uuid
 
-from sqlalchemy import and_, delete, exists, select
+from sqlalchemy import delete, exists, select
 
 from mlexp.clock import now_ms
 from mlexp.errors import InvalidParameter, NotFound
@@ -148,8 +148,9 @@ def _condition(comp: Comparison):
         table = LoggedModelParam if comp.entity == "param" else LoggedModelTag
         return exists().where(table.model_pk == LoggedModel.id, table.key == comp.key,
                               compare(table.value, comp.comparator, comp.value))
-    latest = _latest_metric(comp.key)
-    return and_(latest.is_not(None), compare(latest, comp.comparator, comp.value))
+    # As MLflow does for logged models: any logged point of the metric may match.
+    return exists().where(Metric.model_id == LoggedModel.model_id, Metric.key == comp.key,
+                          Metric.is_nan.is_(False), compare(Metric.value, comp.comparator, comp.value))
 
 
 def _order_column(field_name: str):

@@ -24,7 +24,8 @@ def _metric_row(run: Run, point: MetricPoint) -> dict:
     is_nan = math.isnan(point.value)
     return {"run_id": run.id, "key": point.key, "value": 0.0 if is_nan else point.value,
             "is_nan": is_nan, "timestamp": point.timestamp, "step": point.step,
-            "model_id": point.model_id}
+            "model_id": point.model_id, "dataset_name": point.dataset_name,
+            "dataset_digest": point.dataset_digest}
 
 
 def _write_metrics(session, run: Run, metrics: list[MetricPoint]) -> None:

@@ -378,8 +378,6 @@ def test_model_metrics_name_the_logging_run_when_logged_from_a_run(api, model, r
     assert model_metrics(api, model_id)["acc"].get("run_id") == run_id
 
 
-@pytest.mark.xfail(strict=True, reason="MLflow keeps dataset_name/dataset_digest of a model metric (the UI "
-                                       "groups model metrics by dataset); mlexp drops both fields")
 def test_model_metrics_keep_dataset_when_logged_with_dataset_name_and_digest(api, model, run_id):
     model_id = model_id_of(model)
     log_metric(api, run_id, "acc", 0.8, model_id=model_id, dataset_name="eval", dataset_digest="abc")
@@ -570,9 +568,6 @@ class TestSearchLoggedModelsMlflowParity:
     def test_filters_params_with_in_when_a_list_is_given(self, api, zoo):
         assert api.names([zoo["experiment_id"]], filter="params.lr IN ('0.1', '0.3')") == ["gamma", "alpha"]
 
-    @pytest.mark.xfail(strict=True, reason="MLflow matches a metric filter against every logged point of "
-                                           "the model's metric; mlexp compares the latest point, as it "
-                                           "shows it (kept deliberately for now)")
     def test_matches_any_logged_point_when_filtering_on_a_metric(self, api, model, run_id, experiment_id):
         model_id = model_id_of(model)
         log_metric(api, run_id, "acc", 0.5, step=0, model_id=model_id)

@@ -63,3 +63,16 @@ def test_registry_errors_match_mlflow_when_names_clash_or_are_missing(mlflow, cl
     with pytest.raises(MlflowException) as missing:
         client.get_registered_model(unique_name + "-nope")
     assert missing.value.error_code == "RESOURCE_DOES_NOT_EXIST"
+
+
+def test_sklearn_model_round_trips_when_logged_with_its_flavor(mlflow, unique_name):
+    sklearn = pytest.importorskip("sklearn")
+    from sklearn.linear_model import LinearRegression
+
+    mlflow.set_experiment(unique_name)
+    model = LinearRegression().fit([[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0])
+    with mlflow.start_run() as run:
+        mlflow.sklearn.log_model(model, name="model")
+    loaded = mlflow.sklearn.load_model(f"runs:/{run.info.run_id}/model")
+    assert loaded.predict([[3.0]])[0] == pytest.approx(7.0)
+    assert sklearn.__version__
