@@ -55,7 +55,8 @@ def populate(instance: str, runs: int) -> str:
         session.execute(db.insert(RunTag), tag_rows)
         session.execute(db.insert(Param), param_rows)
         session.execute(db.insert(Metric), metric_rows)
-        session.execute(db.insert(LatestMetric), metric_rows)
+        session.execute(db.insert(LatestMetric), [{**row, "value_json": repr(row["value"])}
+                                                   for row in metric_rows])
         session.execute(db.insert(ExperimentKey), [
             {"experiment_id": experiment.id, "kind": kind, "key": f"{kind[0]}{i}"}
             for kind in ("param", "metric") for i in range(10)])

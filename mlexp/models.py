@@ -126,7 +126,11 @@ class Metric(db.Model):
 
 
 class LatestMetric(db.Model):
-    """The value a run shows for a metric: its largest (step, timestamp, value)."""
+    """The value a run shows for a metric: its largest (step, timestamp, value).
+
+    `value_json` is the value as Python writes it in JSON (shortest exact form), so search
+    pages built by SQLite's JSON functions carry every double exactly.
+    """
 
     __tablename__ = "latest_metrics"
     __table_args__ = (Index("ix_latest_metrics_key_value", "key", "value"),)
@@ -134,6 +138,7 @@ class LatestMetric(db.Model):
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(250), primary_key=True)
     value: Mapped[float] = mapped_column(Float)
+    value_json: Mapped[str | None] = mapped_column(String(32), nullable=True)
     is_nan: Mapped[bool] = mapped_column(Boolean, default=False)
     timestamp: Mapped[int] = mapped_column(Integer)
     step: Mapped[int] = mapped_column(Integer, default=0)

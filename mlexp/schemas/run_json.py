@@ -1,9 +1,10 @@
 """Run JSON built by SQLite itself, for search pages: byte-for-byte the shape run_to_wire gives.
 
 A 1,000-run page carries ~20,000 params, tags and metrics; assembling them in Python cost
-~150 ms, SQLite's JSON functions do it in ~45 ms. Metric values go through printf('%!.17g'),
-which round-trips every double exactly (SQLite's own JSON numbers keep only 15 digits). Runs
-with dataset or model inputs/outputs are rare and take the Python path, run_to_wire.
+~150 ms, SQLite's JSON functions do it in ~45 ms. Metric values come from latest_metrics.value_json,
+written by Python at logging time, since SQLite's own JSON numbers keep only 15 digits and its
+printf is not exact for extreme doubles. Runs with dataset or model inputs/outputs are rare and
+take the Python path, run_to_wire.
 """
 import json
 
@@ -26,7 +27,8 @@ SELECT r.id, json_object(
   'data', json_object(
     'metrics', (SELECT json_group_array(json_object('key', m.key, 'value',
         CASE WHEN m.is_nan THEN 'NaN' WHEN m.value > {_INFINITY} THEN 'Infinity'
-             WHEN m.value < -{_INFINITY} THEN '-Infinity' ELSE json(printf('%!.17g', m.value)) END,
+             WHEN m.value < -{_INFINITY} THEN '-Infinity'
+             ELSE json(coalesce(m.value_json, printf('%!.17g', m.value))) END,
         'timestamp', m.timestamp, 'step', m.step)) FROM latest_metrics m WHERE m.run_id = r.id),
     'params', (SELECT json_group_array(json_object('key', p.key, 'value', p.value))
                FROM params p WHERE p.run_id = r.id),

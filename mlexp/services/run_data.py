@@ -40,12 +40,13 @@ def _write_metrics(session, run: Run, metrics: list[MetricPoint]) -> None:
     stmt = _insert(LatestMetric)
     stmt = stmt.on_conflict_do_update(
         index_elements=[LatestMetric.run_id, LatestMetric.key],
-        set_={c: stmt.excluded[c] for c in ("value", "is_nan", "timestamp", "step")},
+        set_={c: stmt.excluded[c] for c in ("value", "value_json", "is_nan", "timestamp", "step")},
         where=tuple_(stmt.excluded.step, stmt.excluded.timestamp, stmt.excluded.value)
         > tuple_(LatestMetric.step, LatestMetric.timestamp, LatestMetric.value),
     )
     latest_columns = ("run_id", "key", "value", "is_nan", "timestamp", "step")
-    session.execute(stmt, [{c: row[c] for c in latest_columns} for row in newest.values()])
+    session.execute(stmt, [{**{c: row[c] for c in latest_columns}, "value_json": value_json(row["value"])}
+                           for row in newest.values()])
 
 
 def _check_models_exist(session, model_ids: set[str]) -> None:
@@ -63,6 +64,11 @@ def _remember_keys(session, run: Run, kind: str, keys) -> None:
     rows = [{"experiment_id": run.experiment_id, "kind": kind, "key": k} for k in set(keys)]
     if rows:
         session.execute(_insert(ExperimentKey).on_conflict_do_nothing(), rows)
+
+
+def value_json(value: float) -> str | None:
+    """A finite double as JSON text, exactly (Python's shortest round-trip form)."""
+    return repr(value) if math.isfinite(value) else None
 
 
 def _rank(row: dict) -> tuple:

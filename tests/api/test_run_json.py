@@ -59,3 +59,12 @@ def test_runs_with_inputs_take_python_path_when_datasets_are_logged(app, api):
     assert fast[0]["inputs"]["dataset_inputs"][0]["dataset"]["name"] == "d"
     assert fast[1]["inputs"] == {}
     assert orjson.loads(orjson.dumps(fast)) == fast
+
+
+def test_extreme_doubles_stay_exact_when_rendered_by_sql(app, api):
+    values = [1.7976931348623025e+308, 5e-324, 2.2250738585072014e-308, 0.1 + 0.2, -1e-7, 123456789.12345679]
+    run_id = api.create_run("0")["info"]["run_id"]
+    api.ok_post("/runs/log-batch", {"run_id": run_id, "metrics": [
+        {"key": f"m{i}", "value": v, "timestamp": 1, "step": 0} for i, v in enumerate(values)]})
+    (run,) = _same(app, [run_id])
+    assert [m["value"] for m in sorted(run["data"]["metrics"], key=lambda m: int(m["key"][1:]))] == values
