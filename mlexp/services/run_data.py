@@ -1,26 +1,57 @@
 """What a run records: metrics, params and tags, written in bulk and all-or-nothing."""
-import math
+from __future__ import annotations
 
-from sqlalchemy import delete, select, tuple_
+import functools
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from mlexp.domain import MetricPoint
 from mlexp.errors import InvalidParameter, NotFound
 from mlexp.extensions import db
-from mlexp.models import ExperimentKey, LatestMetric, LoggedModel, Metric, Param, Run, RunTag
+from mlexp.models import (ACTIVE, Experiment, ExperimentKey, LatestMetric, LoggedModel, Metric, Param,
+                          Run, RunTag)
 from mlexp.services.runs import RUN_NAME_TAG, get_active_run
 from mlexp.services.transaction import write_transaction
 from mlexp.validation import (duplicate_keys, validate_batch_sizes, validate_key, validate_param,
                               validate_tag)
 
 
-def _insert(model):
-    """INSERT with the dialect's ON CONFLICT support (SQLite and PostgreSQL share the API)."""
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    return dialect.insert(model)
+@functools.cache
+def _statements(dialect_name: str) -> dict:
+    """The write statements, built once per dialect: building them cost more than running them.
+
+    Core statements on the tables (not ORM bulk inserts), with the dialect's ON CONFLICT
+    (SQLite and PostgreSQL share the API).
+    """
+    insert = (postgresql if dialect_name == "postgresql" else sqlite).insert
+    latest = insert(LatestMetric.__table__)
+    latest = latest.on_conflict_do_update(
+        index_elements=["run_id", "key"],
+        set_={c: latest.excluded[c] for c in ("value", "value_json", "is_nan", "timestamp", "step")},
+        where=tuple_(latest.excluded.step, latest.excluded.timestamp, latest.excluded.value)
+        > tuple_(LatestMetric.__table__.c.step, LatestMetric.__table__.c.timestamp,
+                 LatestMetric.__table__.c.value),
+    )
+    tags = insert(RunTag.__table__)
+    return {
+        "metrics": insert(Metric.__table__).on_conflict_do_nothing(),
+        "latest": latest,
+        "params": insert(Param.__table__),
+        "tags": tags.on_conflict_do_update(index_elements=["run_id", "key"],
+                                           set_={"value": tags.excluded.value}),
+        "keys": insert(ExperimentKey.__table__).on_conflict_do_nothing(),
+    }
 
 
-def _metric_row(run: Run, point: MetricPoint) -> dict:
+def _execute(session, name: str, rows: list[dict]) -> None:
+    connection = session.connection()
+    connection.execute(_statements(connection.dialect.name)[name], rows)
+
+
+def _metric_row(run: RunRef, point: MetricPoint) -> dict:
     is_nan = math.isnan(point.value)
     return {"run_id": run.id, "key": point.key, "value": 0.0 if is_nan else point.value,
             "is_nan": is_nan, "timestamp": point.timestamp, "step": point.step,
@@ -28,25 +59,39 @@ def _metric_row(run: Run, point: MetricPoint) -> dict:
             "dataset_digest": point.dataset_digest}
 
 
-def _write_metrics(session, run: Run, metrics: list[MetricPoint]) -> None:
+def _write_metrics(session, run: RunRef, metrics: list[MetricPoint]) -> None:
     rows = [_metric_row(run, m) for m in metrics]
-    session.execute(_insert(Metric).on_conflict_do_nothing(), rows)
+    _execute(session, "metrics", rows)
     # The latest value per key: largest (step, timestamp, value), as MLflow picks it.
     newest: dict[str, dict] = {}
     for row in rows:
         current = newest.get(row["key"])
         if current is None or _rank(row) > _rank(current):
             newest[row["key"]] = row
-    stmt = _insert(LatestMetric)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[LatestMetric.run_id, LatestMetric.key],
-        set_={c: stmt.excluded[c] for c in ("value", "value_json", "is_nan", "timestamp", "step")},
-        where=tuple_(stmt.excluded.step, stmt.excluded.timestamp, stmt.excluded.value)
-        > tuple_(LatestMetric.step, LatestMetric.timestamp, LatestMetric.value),
-    )
     latest_columns = ("run_id", "key", "value", "is_nan", "timestamp", "step")
-    session.execute(stmt, [{**{c: row[c] for c in latest_columns}, "value_json": value_json(row["value"])}
-                           for row in newest.values()])
+    _execute(session, "latest", [{**{c: row[c] for c in latest_columns},
+                                  "value_json": value_json(row["value"])} for row in newest.values()])
+
+
+@dataclass(frozen=True)
+class RunRef:
+    """What logging needs to know of a run, read in one query without building ORM objects."""
+
+    id: int
+    uuid: str
+    experiment_id: int
+
+
+def _writable_run(session, run_id: str) -> RunRef:
+    """Raises: NotFound; InvalidParameter when the run or its experiment is deleted."""
+    row = session.execute(
+        select(Run.id, Run.uuid, Run.experiment_id, Run.lifecycle_stage, Experiment.lifecycle_stage)
+        .join(Experiment, Experiment.id == Run.experiment_id).where(Run.uuid == run_id)).first()
+    if row is None:
+        raise NotFound(f"Run with id={run_id} not found")
+    if row[3] != ACTIVE or row[4] != ACTIVE:
+        get_active_run(run_id)  # raises the precise message for the run or its experiment
+    return RunRef(row[0], row[1], row[2])
 
 
 def _check_models_exist(session, model_ids: set[str]) -> None:
@@ -59,11 +104,11 @@ def _check_models_exist(session, model_ids: set[str]) -> None:
         raise NotFound(f"Logged model with ID '{missing[0]}' not found.")
 
 
-def _remember_keys(session, run: Run, kind: str, keys) -> None:
+def _remember_keys(session, run: RunRef, kind: str, keys) -> None:
     """Record the experiment's column keys as they are first logged (cheap to read back)."""
     rows = [{"experiment_id": run.experiment_id, "kind": kind, "key": k} for k in set(keys)]
     if rows:
-        session.execute(_insert(ExperimentKey).on_conflict_do_nothing(), rows)
+        _execute(session, "keys", rows)
 
 
 def value_json(value: float) -> str | None:
@@ -75,7 +120,7 @@ def _rank(row: dict) -> tuple:
     return (row["step"], row["timestamp"], row["value"])
 
 
-def _write_params(session, run: Run, params: list[dict]) -> None:
+def _write_params(session, run: RunRef, params: list[dict]) -> None:
     """Insert new params; re-logging the same value is fine, a different one is refused."""
     wanted = {p["key"]: p["value"] for p in params}
     existing = dict(session.execute(
@@ -90,18 +135,15 @@ def _write_params(session, run: Run, params: list[dict]) -> None:
         )
     rows = [{"run_id": run.id, "key": k, "value": v} for k, v in wanted.items() if k not in existing]
     if rows:
-        session.execute(_insert(Param), rows)
+        _execute(session, "params", rows)
 
 
-def _write_tags(session, run: Run, tags: list[dict]) -> None:
+def _write_tags(session, run: RunRef, tags: list[dict]) -> None:
     """Upsert tags; the last value for a key wins, and mlflow.runName renames the run."""
     latest = {t["key"]: t["value"] for t in tags}
-    stmt = _insert(RunTag)
-    stmt = stmt.on_conflict_do_update(index_elements=[RunTag.run_id, RunTag.key],
-                                      set_={"value": stmt.excluded.value})
-    session.execute(stmt, [{"run_id": run.id, "key": k, "value": v} for k, v in latest.items()])
+    _execute(session, "tags", [{"run_id": run.id, "key": k, "value": v} for k, v in latest.items()])
     if RUN_NAME_TAG in latest:
-        run.name = latest[RUN_NAME_TAG]
+        session.execute(update(Run).where(Run.id == run.id).values(name=latest[RUN_NAME_TAG]))
 
 
 def log_batch(run_id: str, *, metrics: list[MetricPoint] = (), params: list[dict] = (),
@@ -127,7 +169,7 @@ def log_batch(run_id: str, *, metrics: list[MetricPoint] = (), params: list[dict
             "contains only one param value per param key."
         )
     with write_transaction() as session:
-        run = get_active_run(run_id)
+        run = _writable_run(session, run_id)
         if params:
             _write_params(session, run, list(params))
             _remember_keys(session, run, "param", (p["key"] for p in params))
