@@ -9,6 +9,7 @@ from mlexp.services import runs
 from mlexp.services.artifacts import store
 from mlexp.web import presenters
 from mlexp.web.csrf import verify_csrf
+from mlexp.web.markdown import render_markdown
 
 bp = Blueprint("runs", __name__)
 
@@ -71,4 +72,6 @@ def _preview(package_path: str, file) -> dict | None:
         delimiter = "\t" if file.path.lower().endswith(".tsv") else ","
         rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))[:21]
         return {"kind": "table", "rows": rows}
+    if file.path.lower().endswith(".md"):
+        return {"kind": "markdown", "html": render_markdown(text)}
     return {"kind": "text", "text": text, "truncated": (file.file_size or 0) > PREVIEW_BYTES}

@@ -181,3 +181,21 @@ def test_compare_needs_two_runs_when_one_is_chosen(client, world):
     response = client.get(f"/experiments/{world['experiment_id']}/compare?runs=1")
     assert response.status_code == 400
     assert "at least two runs" in response.get_data(as_text=True)
+
+
+def test_markdown_artifact_renders_safely_when_previewed(api, client):
+    experiment_id = api.create_experiment("md")
+    api.create_run(experiment_id)
+    client.put(f"/api/2.0/mlflow-artifacts/artifacts/ml_experiment_{experiment_id}/1/README.md",
+               data=b"# Report\n*good* <script>alert(1)</script>")
+    html = _html(client, f"/experiments/{experiment_id}/runs/1")
+    assert "<h1>Report</h1>" in html and "<em>good</em>" in html
+    assert "<script>alert(1)</script>" not in html
+
+
+def test_runs_table_links_ci_pipeline_filter_when_run_is_from_ci(api, client):
+    experiment_id = api.create_experiment("ci-table")
+    api.create_run(experiment_id, tags=[{"key": "gitlab.CI_JOB_ID", "value": "1"},
+                                        {"key": "gitlab.CI_PIPELINE_ID", "value": "5"}])
+    html = _html(client, f"/experiments/{experiment_id}")
+    assert "filter=tags.%60gitlab.CI_PIPELINE_ID%60+%3D+%275%27" in html
