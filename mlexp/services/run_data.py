@@ -10,7 +10,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from mlexp.domain import MetricPoint
 from mlexp.errors import InvalidParameter, NotFound
-from mlexp.extensions import db
 from mlexp.models import (ACTIVE, Experiment, ExperimentKey, LatestMetric, LoggedModel, Metric, Param,
                           Run, RunTag)
 from mlexp.services.runs import RUN_NAME_TAG, get_active_run

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from mlexp.extensions import db
-from mlexp.models import (Dataset, InputTag, LatestMetric, Param, Run, RunInput, RunModelLink,
-                          RunTag)
+from mlexp.models import (Dataset, InputTag, Run, RunInput, RunModelLink)
 
 INFO_COLUMNS = (Run.id, Run.uuid, Run.experiment_id, Run.iid, Run.name, Run.user_id, Run.status,
                 Run.start_time, Run.end_time, Run.lifecycle_stage)

@@ -2,7 +2,7 @@
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from mlexp.services import registry
-from mlexp.web import presenters
+from mlexp.web import model_presenters as presenters
 from mlexp.web.csrf import verify_csrf
 
 bp = Blueprint("models", __name__)
