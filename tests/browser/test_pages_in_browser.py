@@ -66,3 +66,12 @@ def test_person_compares_two_runs_when_ticking_them(page):
     expect(page.get_by_role("heading", name="Compare 2 runs")).to_be_visible()
     expect(page.locator("tr.differs").first).to_be_visible()
     expect(page.locator("svg.chart polyline").first).to_be_visible()
+
+
+def test_copy_button_copies_run_id_when_clicked(page, browser):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto("/experiments/1/runs/1")
+    run_id = page.locator("#run-id").inner_text()
+    page.get_by_role("button", name="Copy").click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == run_id
