@@ -19,10 +19,10 @@ def main() -> None:
     app = create_app(instance_path=args.instance)
     host = args.host or app.config["HOST"]
     port = args.port or int(app.config["PORT"])
-    from mlexp import _freeze_startup_objects
+    from mlexp import freeze_startup_objects
     from mlexp.serve import serve
 
-    _freeze_startup_objects()
+    freeze_startup_objects()
     serve(app, host, port, int(app.config["THREADS"]))
 
 

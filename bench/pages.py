@@ -17,7 +17,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.search import populate  # noqa: E402
-from mlexp import _freeze_startup_objects, create_app  # noqa: E402
+from mlexp import freeze_startup_objects, create_app  # noqa: E402
 from mlexp.extensions import db  # noqa: E402
 from mlexp.models import LatestMetric, Metric  # noqa: E402
 
@@ -55,7 +55,7 @@ def main() -> None:
         experiment_id = populate(instance, args.runs)
         app = create_app({"ACCESS_LOG": False}, instance_path=instance)
         add_long_histories(app, 1, 5, args.points)
-        _freeze_startup_objects()
+        freeze_startup_objects()
         client = app.test_client()
         columns = "&".join([f"cols=params.p{i}" for i in range(10)] + [f"cols=metrics.m{i}" for i in range(10)])
         experiment_ms, experiment_bytes = median_ms(

@@ -79,7 +79,7 @@ def _register_cli(app: Flask) -> None:
     register_cli(app)
 
 
-def _freeze_startup_objects() -> None:
+def freeze_startup_objects() -> None:
     """Move everything allocated at start-up out of the garbage collector's sight, and collect
     less often: big search pages allocate ~10^6 short-lived objects, and full collections
     that rescan the whole app showed up as 100 ms stalls."""

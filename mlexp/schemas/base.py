@@ -84,6 +84,15 @@ class ProtoInt(fields.Field):
 _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
+def double_to_wire(value: float, is_nan: bool = False):
+    """Protobuf JSON for a double: NaN and the infinities travel as strings."""
+    if is_nan or math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return value
+
+
 class ProtoDouble(fields.Field):
     """double as protobuf JSON writes it: numbers, numeric strings, "NaN", "Infinity", "-Infinity"."""
 
@@ -105,13 +114,7 @@ class ProtoDouble(fields.Field):
         raise ValidationError(f"Not a valid double: {value!r}.")
 
     def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "Infinity" if value > 0 else "-Infinity"
-        return float(value)
+        return None if value is None else double_to_wire(float(value))
 
 
 class ProtoEnum(fields.Field):

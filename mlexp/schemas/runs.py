@@ -1,21 +1,11 @@
 """Run messages: Run, RunInfo, RunData, Metric, and the run and logging requests."""
-import math
 
 from marshmallow import fields, post_load
 
-from mlexp.schemas.base import (RUN_STATUS, VIEW_TYPE, KeyValueSchema, ProtoDouble, ProtoEnum,
+from mlexp.schemas.base import (double_to_wire, RUN_STATUS, VIEW_TYPE, KeyValueSchema, ProtoDouble, ProtoEnum,
                                 ProtoInt, RunIdRequest, WireSchema, non_empty)
 from mlexp.domain import MetricPoint
 from mlexp.services.run_records import RunRecord
-
-
-def double_to_wire(value: float, is_nan: bool = False):
-    """Protobuf JSON for a double: NaN and the infinities travel as strings."""
-    if is_nan or math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    return value
 
 
 # Responses below are dumped by plain functions rather than marshmallow: a search page holds up

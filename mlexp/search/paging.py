@@ -18,12 +18,7 @@ def decode_page_token(token: str | None) -> int:
     """
     if not token:
         return 0
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(token.encode()))
-        offset = payload["offset"]
-    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeError, RecursionError) as exc:
-        raise InvalidParameter(f"Invalid page token {token!r}: pass back a next_page_token "
-                               "exactly as it was returned") from exc
+    offset = _decode(token, "offset")
     if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset < 2**63:
         raise InvalidParameter(f"Invalid page token {token!r}: bad offset")
     return offset
@@ -54,13 +49,23 @@ def decode_keyset_token(token: str | None, query_signature: str) -> list | None:
     """
     if not token:
         return None
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(token.encode()))
-        values, signature = payload["after"], payload["query"]
-    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeError, RecursionError) as exc:
-        raise InvalidParameter(f"Invalid page token {token!r}: pass back a next_page_token "
-                               "exactly as it was returned") from exc
+    values, signature = _decode(token, "after", "query")
     if signature != query_signature or not isinstance(values, list):
         raise InvalidParameter(f"Invalid page token {token!r}: it belongs to a different search "
                                "(experiment ids, filter or order_by changed)")
     return values
+
+
+def _decode(token: str, *fields: str):
+    """The named fields of a token made by this module.
+
+    Raises:
+        InvalidParameter: anything else, however it is malformed.
+    """
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(token.encode()))
+        values = tuple(payload[field] for field in fields)
+    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeError, RecursionError) as exc:
+        raise InvalidParameter(f"Invalid page token {token!r}: pass back a next_page_token "
+                               "exactly as it was returned") from exc
+    return values[0] if len(values) == 1 else values

@@ -64,16 +64,19 @@ def _key_value_condition(table, owner_column, comp: Comparison) -> ColumnElement
     return exists().where(has_key, compare(table.value, comp.comparator, comp.value))
 
 
-_RUN_STRING_ATTRIBUTES = {
+_RUN_ATTRIBUTE_COLUMNS = {
     "run_id": Run.uuid, "run_name": Run.name, "status": Run.status, "user_id": Run.user_id,
     "lifecycle_stage": Run.lifecycle_stage, "start_time": Run.start_time,
     "end_time": Run.end_time,
 }
 
 
-def _artifact_uri_column():
-    return ("mlflow-artifacts:/ml_experiment_" + cast(Run.experiment_id, String) + "/"
-            + cast(Run.iid, String))
+def _run_attribute(key: str):
+    """The column (or, for artifact_uri, the expression) an attribute filters and sorts on."""
+    if key == "artifact_uri":
+        return ("mlflow-artifacts:/ml_experiment_" + cast(Run.experiment_id, String) + "/"
+                + cast(Run.iid, String))
+    return _RUN_ATTRIBUTE_COLUMNS[key]
 
 
 def run_condition(comp: Comparison) -> ColumnElement:
@@ -89,7 +92,7 @@ def run_condition(comp: Comparison) -> ColumnElement:
     if comp.entity == "tag":
         return _key_value_condition(RunTag, RunTag.run_id == Run.id, comp)
     if comp.entity == "attribute":
-        column = _artifact_uri_column() if comp.key == "artifact_uri" else _RUN_STRING_ATTRIBUTES[comp.key]
+        column = _run_attribute(comp.key)
         return compare(column, comp.comparator, comp.value)
     if comp.entity == "dataset":
         return _dataset_condition(comp)
@@ -145,7 +148,7 @@ def run_sort(query, keys: list[OrderKey], comparisons: list[Comparison] = ()) ->
     components = []
     for key in keys:
         if key.entity == "attribute":
-            column = _artifact_uri_column() if key.key == "artifact_uri" else _RUN_STRING_ATTRIBUTES[key.key]
+            column = _run_attribute(key.key)
             rank = case((column.is_(None), 2), else_=0)
         elif key.entity == "metric" and any(c.entity == "metric" and c.key == key.key
                                             for c in comparisons):

@@ -5,7 +5,7 @@ import os
 
 from flask import Blueprint, abort, redirect, render_template, send_file, url_for
 
-from mlexp.services import runs
+from mlexp.services import browse, runs
 from mlexp.services.artifacts import store
 from mlexp.web import presenters
 from mlexp.web.csrf import verify_csrf
@@ -46,16 +46,14 @@ def image(experiment_id, iid, path):
 @bp.post("/experiments/<experiment_id>/runs/<int:iid>/delete")
 def delete(experiment_id, iid):
     verify_csrf()
-    page = presenters.run_page(experiment_id, iid)
-    runs.delete_run(page.run.uuid)
+    runs.delete_run(browse.run_by_iid(experiment_id, iid)[1].uuid)
     return redirect(url_for("runs.show", experiment_id=experiment_id, iid=iid))
 
 
 @bp.post("/experiments/<experiment_id>/runs/<int:iid>/restore")
 def restore(experiment_id, iid):
     verify_csrf()
-    page = presenters.run_page(experiment_id, iid)
-    runs.restore_run(page.run.uuid)
+    runs.restore_run(browse.run_by_iid(experiment_id, iid)[1].uuid)
     return redirect(url_for("runs.show", experiment_id=experiment_id, iid=iid))
 
 
