@@ -20,7 +20,10 @@ def main() -> None:
     host = args.host or app.config["HOST"]
     port = args.port or int(app.config["PORT"])
     from mlexp import freeze_startup_objects
+    from mlexp.access import warn_if_exposed
     from mlexp.serve import serve
+
+    warn_if_exposed(app, host)
 
     freeze_startup_objects()
     serve(app, host, port, int(app.config["THREADS"]))

@@ -7,7 +7,7 @@ PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def create_app(test_config: dict | None = None, *, instance_path: str | None = None) -> Flask:
-    """Build the app in named steps: config → extensions → tables → blueprints → errors → cli."""
+    """Build the app in named steps: config → extensions → tables → blueprints → access → errors → cli."""
     instance_path = os.path.abspath(
         instance_path or os.environ.get("MLEXP_INSTANCE") or os.path.join(PROJECT_ROOT, "instance")
     )
@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
     _init_extensions(app)
     _init_tables(app)
     _register_blueprints(app)
+    _register_access(app)
     _register_errors(app)
     _register_cli(app)
     _register_access_log(app)
@@ -65,6 +66,14 @@ def _register_blueprints(app: Flask) -> None:
 
     register_api(app)
     register_web(app)
+
+
+def _register_access(app: Flask) -> None:
+    from mlexp.access import register_access_control
+    from mlexp.headers import register_security_headers
+
+    register_access_control(app)
+    register_security_headers(app)
 
 
 def _register_errors(app: Flask) -> None:

@@ -19,6 +19,12 @@ class Defaults:
     MAX_CONTENT_LENGTH = None
     ACCESS_LOG = True
     MAX_UPLOAD_BYTES = 5 * 1024**3
+    # JSON API bodies above this are refused (413): a log-batch at MLflow's limits is ~1.5 MB.
+    MAX_JSON_BYTES = 16 * 1024**2
+    # "auto": open until the first token is created; "required": a token is always needed.
+    AUTH = "auto"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
 
 
 def load_config(app: Flask, test_config: dict | None) -> None:

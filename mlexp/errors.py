@@ -16,6 +16,8 @@ class ErrorCode(str, Enum):
     BAD_REQUEST = "BAD_REQUEST"
     TEMPORARILY_UNAVAILABLE = "TEMPORARILY_UNAVAILABLE"
     NOT_IMPLEMENTED = "NOT_IMPLEMENTED"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
 
 
 HTTP_STATUS = {
@@ -27,6 +29,8 @@ HTTP_STATUS = {
     ErrorCode.BAD_REQUEST: 400,
     ErrorCode.TEMPORARILY_UNAVAILABLE: 503,
     ErrorCode.NOT_IMPLEMENTED: 501,
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.PERMISSION_DENIED: 403,
 }
 
 
@@ -73,3 +77,15 @@ class NotImplementedByServer(MlflowError):
     """A real MLflow call this server deliberately does not offer (the client gets 501)."""
 
     code = ErrorCode.NOT_IMPLEMENTED
+
+
+class Unauthenticated(MlflowError):
+    """No credentials, or a token that is unknown or revoked."""
+
+    code = ErrorCode.UNAUTHENTICATED
+
+
+class PermissionDenied(MlflowError):
+    """Valid credentials whose scope does not allow the request."""
+
+    code = ErrorCode.PERMISSION_DENIED

@@ -319,3 +319,16 @@ class ExperimentKey(db.Model):
                                                primary_key=True)
     kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # "param" | "metric"
     key: Mapped[str] = mapped_column(String(250), primary_key=True)
+
+
+class ApiToken(db.Model):
+    """An access token; only its SHA-256 is stored, the token itself is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    scope: Mapped[str] = mapped_column(String(8))  # "read" | "write"
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_time: Mapped[int] = mapped_column(Integer, default=lambda: now_ms())
+    revoked_time: Mapped[int | None] = mapped_column(Integer, nullable=True)

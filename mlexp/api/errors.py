@@ -40,7 +40,10 @@ def _http_error(error: HTTPException):
         body = EndpointNotFound(f"{request.method} is not allowed on {request.path}").to_json()
         return body, 405
     if error.code == 413:
-        return mlflow_error_response(InvalidParameter(f"Request body too large: {error.description}"))
+        limit = request.max_content_length
+        where = f" (limit {limit:,} bytes)" if limit else ""
+        return mlflow_error_response(InvalidParameter(f"Request body too large{where}: "
+                                                      f"{error.description}"))
     if error.code == 400:
         return mlflow_error_response(InvalidParameter(f"Bad request: {error.description}"))
     return {"error_code": ErrorCode.INTERNAL_ERROR.value, "message": error.description}, error.code

@@ -1,7 +1,7 @@
 """Request parsing: query string for GET, JSON body otherwise, through a request schema."""
 import json
 
-from flask import request
+from flask import current_app, request
 from marshmallow import Schema, ValidationError, fields
 
 from mlexp.errors import InvalidParameter
@@ -23,6 +23,8 @@ def _query_arguments(schema: Schema) -> dict:
 
 
 def _json_body() -> dict:
+    # Bodies past the limit are refused while reading (413 → INVALID_PARAMETER_VALUE).
+    request.max_content_length = current_app.config["MAX_JSON_BYTES"]
     raw = request.get_data(cache=True)
     if not raw.strip():
         return {}

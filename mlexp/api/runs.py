@@ -2,6 +2,7 @@
 import orjson
 from flask import Blueprint, Response
 
+from mlexp.access import current_principal
 from mlexp.api.parsing import parse
 from mlexp.schemas.runs import (CreateRunRequest, DeleteRunRequest, DeleteTagRequest,
                                 GetRunRequest, LogBatchRequest, LogInputsRequest, LogMetricRequest,
@@ -17,9 +18,13 @@ bp = Blueprint("runs", __name__)
 
 @bp.post("/runs/create")
 def create_run():
+    """CreateRun; with access control on, the run is recorded as the token's user."""
     req = parse(CreateRunRequest())
-    run = runs.create_run(req["experiment_id"], user_id=req["user_id"], run_name=req["run_name"],
-                          start_time=req["start_time"], tags=req["tags"])
+    principal = current_principal()
+    user_id = principal.name if principal else req["user_id"]
+    run = runs.create_run(req["experiment_id"], user_id=user_id, run_name=req["run_name"],
+                          start_time=req["start_time"], tags=req["tags"],
+                          user_is_authenticated=principal is not None)
     return {"run": run_to_wire(run)}
 
 

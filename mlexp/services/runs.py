@@ -76,8 +76,11 @@ def _resolve_run_name(run_name: str | None, tags: dict[str, str]) -> str:
 
 def create_run(experiment_id: str | None, *, user_id: str | None = None,
                run_name: str | None = None, start_time: int | None = None,
-               tags: list[dict] | None = None) -> RunRecord:
+               tags: list[dict] | None = None, user_is_authenticated: bool = False) -> RunRecord:
     """Start a RUNNING run with the next IID of its experiment.
+
+    An authenticated user_id also replaces the client's `mlflow.user` tag, so the run names
+    the token that made it rather than whatever the client machine's login was.
 
     Raises:
         NotFound: no such experiment.
@@ -90,6 +93,8 @@ def create_run(experiment_id: str | None, *, user_id: str | None = None,
     name = _resolve_run_name(run_name, tag_values)
     validate_run_name(name)
     tag_values[RUN_NAME_TAG] = name
+    if user_is_authenticated and user_id:
+        tag_values[USER_TAG] = user_id
     with write_transaction() as session:
         experiment = get_experiment(experiment_id or "0")
         require_active_experiment(experiment)

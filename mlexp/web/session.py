@@ -1,0 +1,40 @@
+"""Log in to the pages with a token (kept in the signed session cookie), and log out."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+
+from mlexp.services import tokens
+from mlexp.web.csrf import verify_csrf
+
+bp = Blueprint("session", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only paths on this site: an open redirect would hand the token's session to anyone."""
+    parts = urlsplit(target or "")
+    if not target or parts.scheme or parts.netloc or not target.startswith("/") \
+            or target.startswith("//"):
+        return url_for("experiments.index")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        verify_csrf()
+        principal = tokens.principal_for(request.form.get("token", "").strip())
+        if principal is not None:
+            session.clear()
+            session["token_name"] = principal.name
+            return redirect(_safe_next(request.form.get("next")))
+        error = "That token is unknown or has been revoked."
+    return render_template("session/login.html", error=error,
+                           next=_safe_next(request.values.get("next"))), 401 if error else 200
+
+
+@bp.post("/logout")
+def logout():
+    verify_csrf()
+    session.clear()
+    return redirect(url_for("session.login"))
