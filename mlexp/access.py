@@ -1,6 +1,7 @@
 """Who may do what: every request is checked here before any view runs.
 
-Access is open until the first token is created (or AUTH = "required"); from then on the API
+Access is open until the first token is created (or AUTH = "required"); from then on (even
+after every token is revoked) the API
 takes a token as `Authorization: Bearer <token>` (MLFLOW_TRACKING_TOKEN) or as the password of
 HTTP Basic (MLFLOW_TRACKING_USERNAME/PASSWORD), and pages take the session a token logged in.
 A read token can read everything and change nothing.
@@ -52,12 +53,12 @@ def current_principal() -> Principal | None:
 
 
 def auth_required(app: Flask | None = None) -> bool:
-    """True when requests need a token: AUTH = "required", or any active token exists."""
+    """True when requests need a token: AUTH = "required", or a token was ever made."""
     app = app or current_app
     if str(app.config["AUTH"]).lower() == "required":
         return True
     cache = app.extensions["mlexp.access_cache"]
-    return cache.get("__any__", tokens.any_active_token)
+    return cache.get("__any__", tokens.tokens_configured)
 
 
 def _credentials() -> str | None:

@@ -20,7 +20,7 @@ def _model_response(model) -> dict:
 
 @bp.post("/logged-models")
 def create_logged_model():
-    req = parse(CreateLoggedModelRequest())
+    req = parse(CreateLoggedModelRequest)
     return _model_response(logged_models.create_logged_model(
         req["experiment_id"], name=req["name"], model_type=req["model_type"],
         source_run_id=req["source_run_id"], params=req["params"], tags=req["tags"]))
@@ -28,13 +28,13 @@ def create_logged_model():
 
 @bp.get("/logged-models/<model_id>")
 def get_logged_model(model_id):
-    req = parse(GetLoggedModelRequest())
+    req = parse(GetLoggedModelRequest)
     return _model_response(logged_models.get_logged_model(model_id, include_deleted=req["allow_deleted"]))
 
 
 @bp.patch("/logged-models/<model_id>")
 def finalize_logged_model(model_id):
-    req = parse(FinalizeLoggedModelRequest())
+    req = parse(FinalizeLoggedModelRequest)
     return _model_response(logged_models.finalize_logged_model(model_id, req["status"]))
 
 
@@ -46,7 +46,7 @@ def delete_logged_model(model_id):
 
 @bp.patch("/logged-models/<model_id>/tags")
 def set_logged_model_tags(model_id):
-    req = parse(SetLoggedModelTagsRequest())
+    req = parse(SetLoggedModelTagsRequest)
     return _model_response(logged_models.set_logged_model_tags(model_id, req["tags"]))
 
 
@@ -58,7 +58,7 @@ def delete_logged_model_tag(model_id, tag_key):
 
 @bp.post("/logged-models/<model_id>/params")
 def log_logged_model_params(model_id):
-    req = parse(LogLoggedModelParamsRequest())
+    req = parse(LogLoggedModelParamsRequest)
     logged_models.log_logged_model_params(model_id, req["params"])
     return {}
 
@@ -66,7 +66,7 @@ def log_logged_model_params(model_id):
 @bp.post("/logged-models/search")
 def search_logged_models():
     """SearchLoggedModels: the 3.x client also asks this while it resolves runs:/ paths."""
-    req = parse(SearchLoggedModelsRequest())
+    req = parse(SearchLoggedModelsRequest)
     if req["datasets"]:
         raise InvalidParameter("Searching logged models by dataset is not supported yet")
     found, next_token = logged_models.search_logged_models(
@@ -78,6 +78,6 @@ def search_logged_models():
 
 @bp.get("/logged-models/<model_id>/artifacts/directories")
 def list_logged_model_artifacts(model_id):
-    req = parse(ListLoggedModelArtifactsRequest())
+    req = parse(ListLoggedModelArtifactsRequest)
     root_uri, files = artifacts.list_logged_model_artifacts(model_id, req["artifact_directory_path"])
     return {"root_uri": root_uri, "files": FileInfoSchema(many=True).dump(files)}

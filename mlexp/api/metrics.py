@@ -10,7 +10,7 @@ bp = Blueprint("metrics", __name__)
 
 @bp.get("/metrics/get-history")
 def get_history():
-    req = parse(GetMetricHistoryRequest())
+    req = parse(GetMetricHistoryRequest)
     points, next_token = get_metric_history(req["run_id"], req["metric_key"],
                                             max_results=req["max_results"],
                                             page_token=req["page_token"])

@@ -56,7 +56,7 @@ def download_artifact(artifact_path):
 
 @bp.get("/artifacts")
 def list_artifacts():
-    req = parse(ListArtifactsRequest())
+    req = parse(ListArtifactsRequest)
     return {"files": FileInfoSchema(many=True).dump(artifacts.list_artifacts(req["path"]))}
 
 
@@ -81,6 +81,6 @@ def multipart_upload(action, artifact_path):
 
 @tracking_bp.get("/artifacts/list")
 def list_run_artifacts():
-    req = parse(ListRunArtifactsRequest())
+    req = parse(ListRunArtifactsRequest)
     root_uri, files = artifacts.list_run_artifacts(req["run_id"], req["path"])
     return {"root_uri": root_uri, "files": FileInfoSchema(many=True).dump(files)}

@@ -1,10 +1,13 @@
-"""Request parsing: query string for GET, JSON body otherwise, through a request schema."""
+"""Request parsing: query string for GET (and HEAD), JSON body otherwise, through a request schema."""
 import json
+import re
 
 from flask import current_app, request
 from marshmallow import Schema, ValidationError, fields
 
 from mlexp.errors import InvalidParameter
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _query_arguments(schema: Schema) -> dict:
@@ -29,9 +32,17 @@ def _json_body() -> dict:
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        text = raw.decode(json.detect_encoding(raw))  # strict: no surrogates smuggled in as bytes
+        body = json.loads(text)
+        if _SURROGATE_ESCAPE.search(text):
+            json.dumps(body, ensure_ascii=False).encode("utf-8")  # lone ones cannot be stored
+    except UnicodeEncodeError as exc:
+        raise InvalidParameter("Malformed JSON request body: a \\u escape is an unpaired UTF-16 "
+                               "surrogate, which is not a character") from exc
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike
         raise InvalidParameter(f"Malformed JSON request body: {exc}") from exc
+    except RecursionError as exc:
+        raise InvalidParameter("Malformed JSON request body: it is nested too deeply") from exc
     if not isinstance(body, dict):
         raise InvalidParameter("The request body must be a JSON object")
     return body
@@ -56,14 +67,27 @@ def _describe(messages, path: str = "") -> list[str]:
     return phrases
 
 
-def parse(schema: Schema) -> dict:
-    """Load the current request with `schema`.
+_schemas: dict[type[Schema], Schema] = {}
+
+
+def _schema(schema_class: type[Schema]) -> Schema:
+    """One instance per request schema: building one deep-copies its fields (~0.3 ms), and
+    loading does not change the instance, so threads can share it."""
+    schema = _schemas.get(schema_class)
+    if schema is None:
+        schema = _schemas[schema_class] = schema_class()
+    return schema
+
+
+def parse(schema_class: type[Schema]) -> dict:
+    """Load the current request with the request schema `schema_class`.
 
     Raises:
         InvalidParameter: malformed JSON, a missing required field or a value of the wrong type;
             the message names each offending parameter.
     """
-    data = _query_arguments(schema) if request.method == "GET" else _json_body()
+    schema = _schema(schema_class)
+    data = _query_arguments(schema) if request.method in ("GET", "HEAD") else _json_body()
     try:
         return schema.load(data)
     except ValidationError as exc:

@@ -19,7 +19,7 @@ bp = Blueprint("runs", __name__)
 @bp.post("/runs/create")
 def create_run():
     """CreateRun; with access control on, the run is recorded as the token's user."""
-    req = parse(CreateRunRequest())
+    req = parse(CreateRunRequest)
     principal = current_principal()
     user_id = principal.name if principal else req["user_id"]
     run = runs.create_run(req["experiment_id"], user_id=user_id, run_name=req["run_name"],
@@ -30,12 +30,12 @@ def create_run():
 
 @bp.get("/runs/get")
 def get_run():
-    return {"run": run_to_wire(runs.get_run(parse(GetRunRequest())["run_id"]))}
+    return {"run": run_to_wire(runs.get_run(parse(GetRunRequest)["run_id"]))}
 
 
 @bp.post("/runs/update")
 def update_run():
-    req = parse(UpdateRunRequest())
+    req = parse(UpdateRunRequest)
     run = runs.update_run(req["run_id"], status=req["status"], end_time=req["end_time"],
                           run_name=req["run_name"])
     return {"run_info": run_info_to_wire(run)}
@@ -43,40 +43,40 @@ def update_run():
 
 @bp.post("/runs/delete")
 def delete_run():
-    runs.delete_run(parse(DeleteRunRequest())["run_id"])
+    runs.delete_run(parse(DeleteRunRequest)["run_id"])
     return {}
 
 
 @bp.post("/runs/restore")
 def restore_run():
-    runs.restore_run(parse(RestoreRunRequest())["run_id"])
+    runs.restore_run(parse(RestoreRunRequest)["run_id"])
     return {}
 
 
 @bp.post("/runs/log-metric")
 def log_metric():
-    req = parse(LogMetricRequest())
+    req = parse(LogMetricRequest)
     run_data.log_metric(req["run_id"], req["metric"])
     return {}
 
 
 @bp.post("/runs/log-parameter")
 def log_param():
-    req = parse(LogParamRequest())
+    req = parse(LogParamRequest)
     run_data.log_param(req["run_id"], req["key"], req["value"])
     return {}
 
 
 @bp.post("/runs/set-tag")
 def set_tag():
-    req = parse(SetTagRequest())
+    req = parse(SetTagRequest)
     run_data.set_tag(req["run_id"], req["key"], req["value"])
     return {}
 
 
 @bp.post("/runs/delete-tag")
 def delete_tag():
-    req = parse(DeleteTagRequest())
+    req = parse(DeleteTagRequest)
     run_data.delete_tag(req["run_id"], req["key"])
     return {}
 
@@ -84,7 +84,7 @@ def delete_tag():
 @bp.post("/runs/log-batch")
 def log_batch():
     """LogBatch: metrics, params and tags land together or not at all."""
-    req = parse(LogBatchRequest())
+    req = parse(LogBatchRequest)
     run_data.log_batch(req["run_id"], metrics=req["metrics"], params=req["params"], tags=req["tags"])
     return {}
 
@@ -93,7 +93,7 @@ def log_batch():
 def search_runs():
     """SearchRuns; GET is accepted too, as MLflow's server accepts it. Runs are rendered as
     JSON in bulk (schemas/run_json.py) and spliced into the page."""
-    req = parse(SearchRunsRequest())
+    req = parse(SearchRunsRequest)
     ids, next_token = runs.search_run_ids(
         req["experiment_ids"], filter_string=req["filter"], run_view_type=req["run_view_type"],
         max_results=req["max_results"], order_by=req["order_by"], page_token=req["page_token"])
@@ -105,13 +105,13 @@ def search_runs():
 
 @bp.post("/runs/log-inputs")
 def log_inputs():
-    req = parse(LogInputsRequest())
+    req = parse(LogInputsRequest)
     inputs.log_inputs(req["run_id"], req["datasets"], req["models"])
     return {}
 
 
 @bp.post("/runs/outputs")
 def log_outputs():
-    req = parse(LogOutputsRequest())
+    req = parse(LogOutputsRequest)
     inputs.log_outputs(req["run_id"], req["models"])
     return {}

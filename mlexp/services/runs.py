@@ -2,8 +2,10 @@
 import hashlib
 import json
 import uuid
+from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from mlexp.clock import now_ms
 from mlexp.errors import InvalidParameter, NotFound
@@ -14,14 +16,57 @@ from mlexp.search.filter import parse_run_filter
 from mlexp.search.order_by import parse_run_order_by
 from mlexp.search.paging import decode_keyset_token, encode_keyset_token, validate_max_results
 from mlexp.search.sql import keyset_after, order_clauses, run_condition, run_sort
-from mlexp.services.experiments import VIEW_TYPES, get_experiment, require_active_experiment
+from mlexp.services.experiments import (VIEW_TYPES, get_experiment, parse_experiment_id,
+                                       require_active_experiment)
+from mlexp.services.prepared import DbapiWriter, Prepared
 from mlexp.services.run_records import INFO_COLUMNS, RunRecord, load_record, load_records
-from mlexp.services.transaction import write_transaction
+from mlexp.services.transaction import dbapi_write_transaction, write_transaction
 from mlexp.validation import validate_run_name, validate_status, validate_tag
 
 RUN_NAME_TAG = "mlflow.runName"
 USER_TAG = "mlflow.user"
 MAX_RUNS_PER_PAGE = 50_000
+
+
+@dataclass(frozen=True)
+class RunRef:
+    """What writing into a run needs to know of it, read in one query."""
+
+    id: int
+    uuid: str
+    experiment_id: int
+
+
+def insert_statement(dialect_name: str, table, columns):
+    """The dialect's INSERT (with its ON CONFLICT) of named columns, each bound by its name."""
+    insert = (postgresql if dialect_name == "postgresql" else sqlite).insert(table)
+    return insert.values({c: bindparam(c) for c in columns})
+
+
+def _tag_upsert(dialect_name: str):
+    tags = insert_statement(dialect_name, RunTag.__table__, ("run_id", "key", "value"))
+    return tags.on_conflict_do_update(index_elements=["run_id", "key"],
+                                      set_={"value": tags.excluded.value})
+
+
+# The write path's statements, compiled once (services/prepared.py says why).
+NEXT_IID = Prepared(
+    update(Experiment).where(Experiment.id == bindparam("experiment_pk"))
+    .values(last_run_iid=Experiment.last_run_iid + 1)
+    .returning(Experiment.last_run_iid, Experiment.lifecycle_stage))
+INSERT_RUN = Prepared(lambda d: insert_statement(d, Run.__table__, [c.key for c in INFO_COLUMNS[1:]])
+                      .returning(Run.id))
+INSERT_RUN_TAGS = Prepared(lambda d: insert_statement(d, RunTag.__table__, ("run_id", "key", "value")))
+UPSERT_RUN_TAGS = Prepared(_tag_upsert)
+WRITABLE_RUN = Prepared(
+    select(Run.id, Run.uuid, Run.experiment_id, Run.lifecycle_stage, Experiment.lifecycle_stage)
+    .join(Experiment, Experiment.id == Run.experiment_id).where(Run.uuid == bindparam("uuid")))
+UPDATE_RUN = Prepared(
+    update(Run).where(Run.id == bindparam("run_pk"))
+    .values(status=func.coalesce(bindparam("new_status"), Run.status),
+            end_time=func.coalesce(bindparam("new_end_time"), Run.end_time),
+            name=func.coalesce(bindparam("new_name"), Run.name))
+    .returning(*INFO_COLUMNS))
 
 def get_run_row(run_id: str) -> Run:
     """The run's ORM row in any lifecycle stage, for changing it.
@@ -95,27 +140,42 @@ def create_run(experiment_id: str | None, *, user_id: str | None = None,
     tag_values[RUN_NAME_TAG] = name
     if user_is_authenticated and user_id:
         tag_values[USER_TAG] = user_id
-    with write_transaction() as session:
-        experiment = get_experiment(experiment_id or "0")
-        require_active_experiment(experiment)
-        iid = session.scalar(
-            update(Experiment).where(Experiment.id == experiment.id)
-            .values(last_run_iid=Experiment.last_run_iid + 1)
-            .returning(Experiment.last_run_iid)
-        )
-        run = Run(
-            uuid=uuid.uuid4().hex, experiment_id=experiment.id, iid=iid, name=name,
-            user_id=user_id or tag_values.get(USER_TAG, ""), status="RUNNING",
-            start_time=start_time if start_time is not None else now_ms(),
-            lifecycle_stage=ACTIVE,
-        )
-        run.tags = [RunTag(key=k, value=v) for k, v in sorted(tag_values.items())]
-        session.add(run)
-    return get_run(run.uuid)
+    experiment_pk = parse_experiment_id(experiment_id or "0")
+    record = RunRecord(id=0, uuid=uuid.uuid4().hex, experiment_id=experiment_pk, iid=0, name=name,
+                       user_id=user_id or tag_values.get(USER_TAG, ""), status="RUNNING",
+                       start_time=start_time if start_time is not None else now_ms(),
+                       end_time=None, lifecycle_stage=ACTIVE, tags=sorted(tag_values.items()))
+    with dbapi_write_transaction() as writer:
+        row = writer.run(NEXT_IID, {"experiment_pk": experiment_pk}).fetchone()
+        if row is None:
+            raise NotFound(f"No Experiment with id={experiment_id} exists")
+        record.iid, stage = row
+        if stage != ACTIVE:
+            require_active_experiment(get_experiment(str(experiment_pk)))
+        record.id = writer.run(INSERT_RUN, {column.key: getattr(record, column.key)
+                                            for column in INFO_COLUMNS[1:]}).fetchone()[0]
+        writer.run_many(INSERT_RUN_TAGS, [{"run_id": record.id, "key": k, "value": v}
+                                          for k, v in record.tags])
+    return record
+
+
+def writable_run(writer: DbapiWriter, run_id: str) -> RunRef:
+    """The run to write into, inside a DBAPI write transaction.
+
+    Raises:
+        NotFound: no run has this id.
+        InvalidParameter: the run or its experiment is deleted.
+    """
+    row = writer.run(WRITABLE_RUN, {"uuid": run_id}).fetchone()
+    if row is None:
+        raise NotFound(f"Run with id={run_id} not found")
+    if row[3] != ACTIVE or row[4] != ACTIVE:
+        get_active_run(run_id)  # raises the precise message for the run or its experiment
+    return RunRef(row[0], row[1], row[2])
 
 
 def update_run(run_id: str, *, status: str | None = None, end_time: int | None = None,
-               run_name: str | None = None) -> Run:
+               run_name: str | None = None) -> RunRecord:
     """Change status, end time or name; the name tag follows the name.
 
     Raises:
@@ -125,16 +185,13 @@ def update_run(run_id: str, *, status: str | None = None, end_time: int | None =
         validate_status(status)
     if run_name:
         validate_run_name(run_name)
-    with write_transaction() as session:
-        run = get_active_run(run_id)
-        if status is not None:
-            run.status = status
-        if end_time is not None:
-            run.end_time = end_time
+    with dbapi_write_transaction() as writer:
+        run = writable_run(writer, run_id)
+        row = writer.run(UPDATE_RUN, {"run_pk": run.id, "new_status": status,
+                                      "new_end_time": end_time, "new_name": run_name or None}).fetchone()
         if run_name:
-            run.name = run_name
-            session.merge(RunTag(run_id=run.id, key=RUN_NAME_TAG, value=run_name))
-    return run
+            writer.run_many(UPSERT_RUN_TAGS, [{"run_id": run.id, "key": RUN_NAME_TAG, "value": run_name}])
+    return RunRecord(*row)
 
 
 def delete_run(run_id: str) -> None:

@@ -78,10 +78,10 @@ def revoke_token(name: str) -> None:
             token.revoked_time = now_ms()
 
 
-def any_active_token() -> bool:
-    """True once a token exists that has not been revoked: from then on access needs one."""
-    return db.session.scalar(
-        select(ApiToken.id).where(ApiToken.revoked_time.is_(None)).limit(1)) is not None
+def tokens_configured() -> bool:
+    """True once any token was made: from then on access needs an active one. Revoking the
+    last token keeps the server closed rather than opening it to everyone."""
+    return db.session.scalar(select(ApiToken.id).limit(1)) is not None
 
 
 def principal_for(token: str) -> Principal | None:

@@ -31,3 +31,36 @@ def write_transaction():
     except BaseException:
         session.rollback()
         raise
+
+
+@contextmanager
+def dbapi_write_transaction():
+    """A write transaction on a pooled DBAPI connection, for the logging hot path.
+
+    Same guarantees as write_transaction (BEGIN IMMEDIATE on SQLite, one commit or a rollback,
+    Busy after the busy timeout) without a Session: statements go through services/prepared.py.
+
+    Raises:
+        Busy: the database stayed locked for the whole busy timeout.
+    """
+    from mlexp.services.prepared import DbapiWriter
+
+    engine = db.engine
+    dbapi = engine.dialect.dbapi
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        if engine.dialect.name == "sqlite":
+            cursor.execute("BEGIN IMMEDIATE")
+        yield DbapiWriter(cursor, engine.dialect)
+        connection.commit()
+    except dbapi.OperationalError as exc:
+        connection.rollback()
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise Busy("The database is busy; retry the request.") from exc
+        raise
+    except BaseException:
+        connection.rollback()
+        raise
+    finally:
+        connection.close()  # back to the pool

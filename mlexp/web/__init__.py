@@ -10,3 +10,4 @@ def register_web(app: Flask) -> None:
         app.register_blueprint(bp)
     filters.register_filters(app)
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.session_interface = session.PageSessionInterface()
