@@ -1,5 +1,6 @@
 """One class per table. Rows only: no commits and no JSON here (see services/ and schemas/)."""
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+                        text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mlexp.clock import now_ms
@@ -109,7 +110,13 @@ class Metric(db.Model):
 
     __tablename__ = "metrics"
     __table_args__ = (
+        # Also serves the history in MLflow's order (timestamp, step, value).
         UniqueConstraint("run_id", "key", "timestamp", "step", "value", "is_nan"),
+        # Charts cut a history into step ranges; each range is read from this index alone.
+        Index("ix_metrics_chart", "run_id", "key", "is_nan", "step", "value"),
+        # Most points belong to no logged model: index only those that do.
+        Index("ix_metrics_model_id", "model_id", sqlite_where=text("model_id IS NOT NULL"),
+              postgresql_where=text("model_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -120,7 +127,7 @@ class Metric(db.Model):
     timestamp: Mapped[int] = mapped_column(Integer)
     step: Mapped[int] = mapped_column(Integer, default=0)
     # Set when the point was logged for an MLflow 3 logged model (and on which dataset).
-    model_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    model_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     dataset_name: Mapped[str | None] = mapped_column(String(500), nullable=True)
     dataset_digest: Mapped[str | None] = mapped_column(String(36), nullable=True)
 

@@ -1,0 +1,82 @@
+"""Chart downsampling (services.metrics.metric_history_for_chart) against a brute-force answer."""
+import math
+import random
+
+import pytest
+
+from mlexp.domain import MetricPoint
+from mlexp.services import run_data
+from mlexp.services.metrics import metric_history_for_chart
+
+
+def _expected(points: list[tuple[int, float]], max_points: int) -> list[tuple[float, float]]:
+    """Cut [low, high] into integer buckets; each keeps (first x, min y) and (last x, max y)."""
+    xs = [x for x, _ in points]
+    low, high = min(xs), max(xs)
+    buckets = max(1, min(max_points // 2, high - low + 1))
+    edges = [low + (high - low + 1) * i // buckets for i in range(buckets + 1)]
+    out = []
+    for i in range(buckets):
+        inside = [(x, y) for x, y in points if edges[i] <= x < edges[i + 1]]
+        if inside:
+            out += [(float(min(x for x, _ in inside)), min(y for _, y in inside)),
+                    (float(max(x for x, _ in inside)), max(y for _, y in inside))]
+    return out
+
+
+def _log(run_id: str, points: list[MetricPoint]) -> None:
+    for start in range(0, len(points), 1000):
+        run_data.log_batch(run_id, metrics=points[start:start + 1000])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_long_step_history_is_bucketed_exactly(app, api, seed):
+    rng = random.Random(seed)
+    run_id = api.create_run()["info"]["run_id"]
+    steps = sorted(rng.sample(range(0, 50_000), 3_000))
+    values = {s: rng.uniform(-5, 5) for s in steps}
+    points = [MetricPoint("loss", values[s], 1_000 + i, s) for i, s in enumerate(steps)]
+    points += [MetricPoint("loss", math.nan, 99_999, 7)]  # NaN: counted, never drawn
+    with app.app_context():
+        _log(run_id, points)
+        chart, count, x_is_step = metric_history_for_chart(run_id, "loss", max_points=100)
+    assert x_is_step and count == len(points)
+    assert chart == _expected([(s, values[s]) for s in steps], 100)
+    assert len(chart) <= 100
+
+
+def test_history_without_steps_is_bucketed_by_timestamp(app, api):
+    run_id = api.create_run()["info"]["run_id"]
+    points = [MetricPoint("acc", (i * 37 % 101) / 100, 1_700_000_000_000 + i * 13, 0) for i in range(900)]
+    with app.app_context():
+        _log(run_id, points)
+        chart, count, x_is_step = metric_history_for_chart(run_id, "acc", max_points=60)
+    assert not x_is_step and count == 900
+    assert chart == _expected([(p.timestamp, p.value) for p in points], 60)
+
+
+def test_short_history_comes_back_whole_and_in_step_order(app, api):
+    run_id = api.create_run()["info"]["run_id"]
+    points = [MetricPoint("m", float(10 - s), 5_000 - s, s) for s in range(10)]
+    with app.app_context():
+        _log(run_id, list(reversed(points)))
+        chart, count, x_is_step = metric_history_for_chart(run_id, "m")
+    assert (chart, count, x_is_step) == ([(float(s), float(10 - s)) for s in range(10)], 10, True)
+
+
+def test_only_nan_points_give_an_empty_chart_with_their_count(app, api):
+    run_id = api.create_run()["info"]["run_id"]
+    with app.app_context():
+        _log(run_id, [MetricPoint("m", math.nan, 1_000 + i, i) for i in range(3)])
+        assert metric_history_for_chart(run_id, "m") == ([], 3, True)
+
+
+def test_many_points_on_few_steps_keep_every_step_bucket(app, api):
+    """500 points over steps 0..4: five buckets, each with its lowest and highest value."""
+    run_id = api.create_run()["info"]["run_id"]
+    points = [MetricPoint("m", float(i), 1_000 + i, i % 5) for i in range(500)]
+    with app.app_context():
+        _log(run_id, points)
+        chart, count, x_is_step = metric_history_for_chart(run_id, "m", max_points=100)
+    assert x_is_step and count == 500
+    assert chart == _expected([(p.step, p.value) for p in points], 100)
