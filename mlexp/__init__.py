@@ -51,13 +51,18 @@ def _init_extensions(app: Flask) -> None:
 
     db.init_app(app)
     configure_engine(app)
-    app.extensions["mlexp.artifact_store"] = ArtifactStore(app.config["PACKAGES_DIR"])
+    store = ArtifactStore(app.config["PACKAGES_DIR"])
+    store.remove_stale_uploads()  # temp files of uploads a crash cut off; live uploads hold a lock
+    app.extensions["mlexp.artifact_store"] = store
 
 
 def _init_tables(app: Flask) -> None:
+    """Migrate the database to head (Raises: mlexp.migrate.SchemaError) and add `flask db …`."""
     from mlexp.database import init_database
+    from mlexp.migrate import register_migrate_commands
 
     init_database(app)
+    register_migrate_commands(app)
 
 
 def _register_blueprints(app: Flask) -> None:

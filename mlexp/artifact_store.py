@@ -7,12 +7,22 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mlexp.errors import InvalidParameter, NotFound
 
+try:
+    import fcntl
+except ImportError:  # Windows: stale uploads are told apart by age instead
+    fcntl = None
+
 TEMP_PREFIX = ".mlexp-upload-"
+STALE_UPLOAD_SECONDS = 3600
+# File systems refuse longer names (NAME_MAX); the path cap also bounds the folder depth.
+MAX_NAME_BYTES = 255
+MAX_PATH_BYTES = 1024
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _DRIVE_SEGMENT = re.compile(r"^[A-Za-z]:$")
 
@@ -34,11 +44,14 @@ def safe_relative_path(path: str | None) -> str:
     """The posix path relative to the root, or "" for the root itself.
 
     Raises:
-        InvalidParameter: `..` segments, an absolute path, a backslash, a NUL byte, a drive letter
-            or a control character.
+        InvalidParameter: `..` segments, an absolute path, a backslash, a NUL byte, a drive letter,
+            a control character, a name over MAX_NAME_BYTES or a path over MAX_PATH_BYTES.
     """
     if path is None:
         return ""
+    if len(path.encode("utf-8", "surrogatepass")) > MAX_PATH_BYTES:
+        raise InvalidParameter(f"Invalid artifact path {path[:80]!r}…: it is longer than "
+                               f"{MAX_PATH_BYTES} bytes")
     if "\x00" in path or "\\" in path or any(ord(ch) < 32 for ch in path):
         raise InvalidParameter(f"Invalid artifact path {path!r}: control characters and "
                                "backslashes are not allowed")
@@ -49,6 +62,9 @@ def safe_relative_path(path: str | None) -> str:
         raise InvalidParameter(f"Invalid artifact path {path!r}: '..' segments are not allowed")
     if any(_DRIVE_SEGMENT.match(p) for p in parts):
         raise InvalidParameter(f"Invalid artifact path {path!r}: drive letters are not allowed")
+    if any(len(p.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES for p in parts):
+        raise InvalidParameter(f"Invalid artifact path {path!r}: a file or folder name is longer "
+                               f"than {MAX_NAME_BYTES} bytes")
     return "/".join(parts)
 
 
@@ -75,17 +91,24 @@ class ArtifactStore:
         """Write the body (chunks, or a spooled file) to `relative` atomically; return its size.
 
         Raises:
-            InvalidParameter: unsafe path, the target is a folder, or the body ended early.
+            InvalidParameter: unsafe path, the target or a folder on its path is not what it
+                should be, or the body ended early.
             UploadTooLarge: more than max_bytes arrived; nothing is left behind.
         """
         target = self.absolute(relative)
         if not safe_relative_path(relative):
             raise InvalidParameter("An artifact upload needs a file path")
+        if _is_temp_name(relative):
+            raise InvalidParameter(f"Cannot upload to {relative!r}: names starting with "
+                                   f"{TEMP_PREFIX!r} are reserved for uploads in progress")
         if os.path.isdir(target):
             raise InvalidParameter(f"Cannot upload to {relative!r}: it is a folder")
         folder = os.path.dirname(target)
-        os.makedirs(folder, exist_ok=True)
-        fd, temp_path = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=folder)
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except (FileExistsError, NotADirectoryError) as exc:
+            raise InvalidParameter(f"Cannot upload to {relative!r}: a folder on its path is a file") from exc
+        fd, temp_path = _locked_temp_file(folder)
         try:
             with os.fdopen(fd, "wb") as out:
                 if isinstance(body, SpooledBody):
@@ -100,12 +123,32 @@ class ArtifactStore:
                         written += len(chunk)
                         _check_size(relative, written, max_bytes)
                         out.write(chunk)
-            os.chmod(temp_path, 0o644)
-            os.replace(temp_path, target)
+                out.flush()
+                os.fchmod(fd, 0o644)
+                os.replace(temp_path, target)
         except BaseException:
             _remove_quietly(temp_path)
             raise
         return written
+
+    def remove_stale_uploads(self) -> list[str]:
+        """Delete the upload temp files that crashed writers left behind; return their paths.
+
+        A live upload, in this process or another one sharing the folder, holds a lock on its
+        temp file until the file has been renamed into place; the kernel drops the lock when its
+        process dies, so an unlocked temp file is one nobody will ever finish.
+        """
+        removed = []
+        for folder, _dirs, files in os.walk(self.root):
+            for name in files:
+                path = os.path.join(folder, name)
+                if name.startswith(TEMP_PREFIX) and not os.path.islink(path) and _abandoned(path):
+                    try:
+                        os.remove(path)
+                    except FileNotFoundError:  # its upload finished and renamed it meanwhile
+                        continue
+                    removed.append(os.path.relpath(path, self.root).replace(os.sep, "/"))
+        return sorted(removed)
 
     def file_path(self, relative: str) -> str:
         """The absolute path of an existing file, for streaming it out.
@@ -114,7 +157,7 @@ class ArtifactStore:
             NotFound: nothing there, or it is a folder.
         """
         full = self.absolute(relative)
-        if not os.path.isfile(full):
+        if not os.path.isfile(full) or _is_temp_name(relative):
             raise NotFound(f"Artifact {relative!r} does not exist")
         return full
 
@@ -199,6 +242,43 @@ class SpooledBody:
 def _check_size(relative: str, size: int, max_bytes: int | None) -> None:
     if max_bytes is not None and size > max_bytes:
         raise UploadTooLarge(f"Upload of {relative!r} exceeds the maximum upload size of {max_bytes} bytes")
+
+
+def _is_temp_name(relative: str) -> bool:
+    """Whether a path names an upload in progress (or one a crash left), hidden from everyone."""
+    return any(part.startswith(TEMP_PREFIX) for part in relative.split("/"))
+
+
+def _locked_temp_file(folder: str) -> tuple[int, str]:
+    """A new temp file, locked until closed (after its rename) so cleanup can tell it is live."""
+    while True:
+        fd, path = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=folder)
+        if fcntl is None:
+            return fd, path
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                return fd, path
+        except FileNotFoundError:
+            pass
+        os.close(fd)  # a cleanup removed it before the lock was taken: make another
+
+
+def _abandoned(temp_path: str) -> bool:
+    """Whether no live upload holds the temp file (without flock: untouched for an hour)."""
+    try:
+        if fcntl is None:
+            return time.time() - os.stat(temp_path).st_mtime > STALE_UPLOAD_SECONDS
+        fd = os.open(temp_path, os.O_RDONLY)
+    except FileNotFoundError:  # renamed into place or removed meanwhile
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+    return True
 
 
 def _remove_quietly(path: str) -> None:

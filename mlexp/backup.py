@@ -1,0 +1,319 @@
+"""Backup and restore of an instance: the SQLite database and the packages folder. No Flask.
+
+A backup folder holds `mlexp.sqlite` (a self-contained copy, rollback-journal mode), `packages/`
+and `mlexp-backup.json`, the manifest, written last: a folder without it is not a backup.
+"""
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from sqlalchemy.engine import make_url
+
+from mlexp.artifact_store import TEMP_PREFIX
+
+MANIFEST = "mlexp-backup.json"
+FORMAT = "mlexp-backup"
+FORMAT_VERSION = 1
+DATABASE_FILE = "mlexp.sqlite"
+PACKAGES_FOLDER = "packages"
+BUSY_TIMEOUT_S = 30.0
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot go ahead; the message says why, for the command line."""
+
+
+@dataclass
+class _Snapshot:
+    """What the database snapshot knows of, so package folders it has never heard of are left out."""
+
+    experiments: set[int] = field(default_factory=set)
+    runs: set[tuple[int, str]] = field(default_factory=set)
+    models: set[tuple[int, str]] = field(default_factory=set)
+
+    def keeps(self, parts: list[str]) -> bool:
+        """Whether the package entry at `parts` (a path below packages/) belongs to the snapshot."""
+        number = parts[0].removeprefix("ml_experiment_")
+        if number == parts[0] or not number.isdigit():
+            return True  # not a package: copied as it is
+        experiment_id = int(number)
+        if experiment_id not in self.experiments:
+            return False
+        if len(parts) >= 2 and parts[1].isdigit():
+            return (experiment_id, str(int(parts[1]))) in self.runs
+        if len(parts) >= 3 and parts[1] == "models":
+            return (experiment_id, parts[2]) in self.models
+        return True
+
+
+def sqlite_database_path(database_uri: str) -> str:
+    """The file behind a SQLite DATABASE_URI.
+
+    Raises:
+        BackupError: another database engine, or an in-memory database.
+    """
+    url = make_url(database_uri)
+    if url.get_backend_name() != "sqlite":
+        raise BackupError(f"backup and restore support SQLite only; DATABASE_URI uses "
+                          f"{url.get_backend_name()!r}: use that database's own backup tools")
+    if not url.database or url.database == ":memory:" or url.database.startswith("file::memory:"):
+        raise BackupError("DATABASE_URI is an in-memory SQLite database: there is nothing to back up")
+    return os.path.abspath(url.database)
+
+
+def backup_instance(database_uri: str, packages_dir: str, target: str) -> dict:
+    """Copy the database, then the packages, into the empty or new folder `target`; return the manifest.
+
+    The server may keep serving and writing meanwhile. The database goes first, in one step of
+    SQLite's online backup API: one read transaction, so the copy is the database as it was at
+    one commit (in WAL mode writers are not blocked while it is taken). The packages are copied
+    after it, and that order is what keeps the pair consistent: every flow writes a file before
+    any row that refers to it (an upload needs its run's row to exist already; a model version
+    is registered after its files were uploaded), and stored files are only ever replaced whole
+    or deleted, so every file the snapshot can refer to is still there to copy. Copying the
+    packages first would miss files of rows committed in between. Files of runs, logged models
+    and experiments that arrived after the snapshot are left out: the restored database does
+    not know them, and would hand their run numbers (IIDs) to new runs that would then show
+    someone else's files. Upload temporary files and symlinks are never copied.
+
+    Raises:
+        BackupError: not SQLite, no database file, or `target` holds files already.
+    """
+    source_path = sqlite_database_path(database_uri)
+    if not os.path.isfile(source_path):
+        raise BackupError(f"No database at {source_path}")
+    target = os.path.abspath(target)
+    packages_dir = os.path.abspath(packages_dir)
+    if target == packages_dir or target.startswith(packages_dir + os.sep):
+        raise BackupError(f"{target} is inside the packages folder it would copy")
+    if os.path.exists(target) and (not os.path.isdir(target) or os.listdir(target)):
+        raise BackupError(f"{target} already exists and is not an empty folder")
+    made_target = not os.path.exists(target)
+    os.makedirs(target, exist_ok=True)
+    try:
+        started_ms = int(time.time() * 1000)
+        tables, snapshot = _snapshot_database(source_path, os.path.join(target, DATABASE_FILE))
+        files = _copy_packages(packages_dir, os.path.join(target, PACKAGES_FOLDER), snapshot)
+        manifest = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "created_ms": started_ms,
+            "created_utc": datetime.fromtimestamp(started_ms / 1000, timezone.utc).isoformat(),
+            "database_path": source_path,
+            "packages_path": os.path.abspath(packages_dir),
+            "sqlite_version": sqlite3.sqlite_version,
+            "tables": tables,
+            **files,
+        }
+        _write_json_atomically(os.path.join(target, MANIFEST), manifest)
+    except BaseException:
+        if made_target:
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            for name in os.listdir(target):
+                _remove_path(os.path.join(target, name))
+        raise
+    return manifest
+
+
+def read_backup(source: str) -> dict:
+    """The manifest of the backup in `source`, after checking the folder really holds that backup.
+
+    Raises:
+        BackupError: no manifest, another format, a missing or damaged database copy, or row
+            counts that differ from the manifest's.
+    """
+    source = os.path.abspath(source)
+    manifest_path = os.path.join(source, MANIFEST)
+    try:
+        with open(manifest_path, encoding="utf-8") as fh:
+            manifest = json.load(fh)
+    except FileNotFoundError:
+        raise BackupError(f"{source} is not an mlexp backup: it has no {MANIFEST}") from None
+    except (OSError, ValueError) as exc:
+        raise BackupError(f"{manifest_path} cannot be read: {exc}") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BackupError(f"{manifest_path} is not an mlexp backup manifest")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise BackupError(f"{source} is backup format version {manifest.get('format_version')}; "
+                          f"this mlexp reads version {FORMAT_VERSION}")
+    database = os.path.join(source, DATABASE_FILE)
+    if not os.path.isfile(database) or not os.path.isdir(os.path.join(source, PACKAGES_FOLDER)):
+        raise BackupError(f"{source} is incomplete: it needs {DATABASE_FILE} and {PACKAGES_FOLDER}/")
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        check = connection.execute("PRAGMA quick_check").fetchone()[0]
+        if check != "ok":
+            raise BackupError(f"{database} is damaged: {check}")
+        if _table_counts(connection) != manifest.get("tables"):
+            raise BackupError(f"{database} does not hold the rows its manifest lists")
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"{database} is not a usable SQLite database: {exc}") from exc
+    finally:
+        connection.close()
+    return manifest
+
+
+def database_in_use(path: str) -> bool:
+    """Whether another connection (a running server, say) has the database open.
+
+    In WAL mode every open connection holds a shared lock on the file, so an exclusive lock is
+    only granted when nobody else has it open; closing this last connection also checkpoints
+    the WAL into the file and removes it.
+    """
+    if not os.path.exists(path):
+        return False
+    connection = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        connection.execute("PRAGMA locking_mode=EXCLUSIVE")
+        connection.execute("BEGIN EXCLUSIVE")
+        connection.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            return True
+        raise BackupError(f"{path} cannot be opened: {exc}") from exc
+    finally:
+        connection.close()
+
+
+def restore_instance(source: str, database_uri: str, packages_dir: str) -> dict:
+    """Replace the instance's database and packages with the backup in `source`; return its manifest.
+
+    Both copies are made next to their targets first; then the stale WAL and shared-memory files
+    go (SQLite would otherwise replay the old WAL onto the restored file), the database file is
+    swapped in with one os.replace and the packages folder with two renames. Interrupted
+    half-way, it leaves the database or the packages restored and the other not: run it again.
+
+    Raises:
+        BackupError: `source` is not a valid backup, the target is not SQLite, or a server (any
+            other connection) has the database open.
+    """
+    manifest = read_backup(source)
+    database = sqlite_database_path(database_uri)
+    if database_in_use(database):
+        raise BackupError(f"{database} is in use (is the server running?); stop it and retry")
+    os.makedirs(os.path.dirname(database), exist_ok=True)
+    packages_dir = os.path.abspath(packages_dir)
+    os.makedirs(os.path.dirname(packages_dir), exist_ok=True)
+    mode = os.stat(database).st_mode & 0o777 if os.path.exists(database) else 0o644
+    fd, temp_database = tempfile.mkstemp(prefix=".mlexp-restore-", dir=os.path.dirname(database))
+    os.close(fd)
+    # Holds the new packages until they are swapped in, then the old ones until they are removed.
+    work = tempfile.mkdtemp(prefix=".mlexp-restore-", dir=os.path.dirname(packages_dir))
+    try:
+        shutil.copyfile(os.path.join(source, DATABASE_FILE), temp_database)
+        os.chmod(temp_database, mode)
+        _fsync(temp_database)
+        shutil.copytree(os.path.join(source, PACKAGES_FOLDER), os.path.join(work, "new"), symlinks=True)
+        for suffix in ("-wal", "-shm", "-journal"):
+            _remove_path(database + suffix)
+        os.replace(temp_database, database)
+        if os.path.lexists(packages_dir):
+            os.rename(packages_dir, os.path.join(work, "old"))
+        os.rename(os.path.join(work, "new"), packages_dir)
+    finally:
+        _remove_path(temp_database)
+        _remove_path(work)
+    return manifest
+
+
+def _snapshot_database(source_path: str, target_path: str) -> tuple[dict, _Snapshot]:
+    source = sqlite3.connect(source_path, timeout=BUSY_TIMEOUT_S)
+    target = sqlite3.connect(target_path, isolation_level=None)
+    try:
+        source.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+        source.backup(target)  # pages=-1: the whole database in one step, under one read lock
+        target.execute("PRAGMA journal_mode=DELETE")
+        check = target.execute("PRAGMA quick_check").fetchone()[0]
+        if check != "ok":
+            raise BackupError(f"The database copy failed its integrity check: {check}")
+        return _table_counts(target), _read_snapshot(target)
+    finally:
+        target.close()
+        source.close()
+
+
+def _table_counts(connection: sqlite3.Connection) -> dict[str, int]:
+    names = [row[0] for row in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    return {name: connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in names}
+
+
+def _read_snapshot(connection: sqlite3.Connection) -> _Snapshot:
+    def rows(sql: str) -> list[tuple]:
+        try:
+            return connection.execute(sql).fetchall()
+        except sqlite3.OperationalError:  # a table an older schema does not have
+            return []
+
+    return _Snapshot(
+        experiments={row[0] for row in rows("SELECT id FROM experiments")},
+        runs={(e, str(i)) for e, i in rows("SELECT experiment_id, iid FROM runs")},
+        models={(e, m) for e, m in rows("SELECT experiment_id, model_id FROM logged_models")},
+    )
+
+
+def _copy_packages(source: str, target: str, snapshot: _Snapshot) -> dict:
+    """Copy regular files the snapshot knows of; count what was left out, and why."""
+    counts = {"package_files": 0, "package_bytes": 0, "skipped_temp_files": 0,
+              "skipped_symlinks": 0, "skipped_newer_than_database": 0, "vanished_during_copy": 0}
+    os.makedirs(target)
+    source = os.path.abspath(source)
+    for folder, dirs, files in os.walk(source):
+        relative = os.path.relpath(folder, source)
+        parts = [] if relative == "." else relative.split(os.sep)
+        for name in list(dirs):
+            full = os.path.join(folder, name)
+            if os.path.islink(full):
+                counts["skipped_symlinks"] += 1
+                dirs.remove(name)
+            elif not snapshot.keeps(parts + [name]):
+                counts["skipped_newer_than_database"] += 1
+                dirs.remove(name)
+            else:
+                os.makedirs(os.path.join(target, *parts, name), exist_ok=True)
+        for name in files:
+            full = os.path.join(folder, name)
+            if name.startswith(TEMP_PREFIX):
+                counts["skipped_temp_files"] += 1
+            elif os.path.islink(full):
+                counts["skipped_symlinks"] += 1
+            elif not snapshot.keeps(parts + [name]):
+                counts["skipped_newer_than_database"] += 1
+            else:
+                try:
+                    shutil.copy2(full, os.path.join(target, *parts, name), follow_symlinks=False)
+                except FileNotFoundError:  # deleted after the snapshot: gone now as well
+                    counts["vanished_during_copy"] += 1
+                    continue
+                counts["package_files"] += 1
+                counts["package_bytes"] += os.path.getsize(os.path.join(target, *parts, name))
+    return counts
+
+
+def _write_json_atomically(path: str, data: dict) -> None:
+    temp = path + ".tmp"
+    with open(temp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2, sort_keys=True)
+        fh.write("\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(temp, path)
+
+
+def _fsync(path: str) -> None:
+    with open(path, "rb+") as fh:
+        os.fsync(fh.fileno())
+
+
+def _remove_path(path: str) -> None:
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path, ignore_errors=True)
+    elif os.path.lexists(path):
+        os.remove(path)

@@ -1,0 +1,68 @@
+"""Start and stop `python app.py` servers of one's own, for tests that kill, restart or restore one."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import requests
+
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """One `python app.py` process on a free loopback port, serving `instance`."""
+
+    def __init__(self, instance, log_name: str = "server.log"):
+        self.instance = str(instance)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = os.path.join(self.instance, log_name)
+        os.makedirs(self.instance, exist_ok=True)
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(self.port),
+                 "--instance", self.instance],
+                cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
+            )
+        self._wait_until_healthy()
+
+    def _wait_until_healthy(self) -> None:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(self.url + "/health", timeout=1).text == "OK":
+                    return
+            except requests.ConnectionError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.process.kill()
+                self.process.wait()
+                raise RuntimeError("server did not start:\n" + self.log())
+            time.sleep(0.05)
+
+    def log(self) -> str:
+        with open(self.log_path, encoding="utf-8", errors="replace") as fh:
+            return fh.read()
+
+    def stop(self) -> None:
+        """SIGTERM, then wait; SIGKILL if it does not go within 10 s."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def kill(self) -> None:
+        """SIGKILL: no handler runs, nothing is flushed or cleaned up, as in a crash."""
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait()
