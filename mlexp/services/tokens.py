@@ -46,7 +46,7 @@ def create_token(name: str, scope: str) -> str:
         AlreadyExists: a token of that name exists (revoked ones included: names stay unique,
             so the runs a name recorded keep pointing at one token).
     """
-    if not _NAME.match(name or ""):
+    if not _NAME.fullmatch(name or ""):  # fullmatch: `$` alone lets a trailing newline in
         raise InvalidParameter(f"Invalid token name {name!r}: use 1-100 letters, digits, "
                                "'.', '_', '@' or '-', starting with a letter or digit")
     if scope not in SCOPES:

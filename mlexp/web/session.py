@@ -13,10 +13,13 @@ bp = Blueprint("session", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    """Only paths on this site: an open redirect would hand the token's session to anyone."""
+    """Only paths on this site: an open redirect would hand the token's session to anyone.
+
+    Control characters are refused too: CR/LF cannot go into a Location header (a 500), and
+    browsers drop tabs and newlines, which turns "/<TAB>/evil" into "//evil"."""
     parts = urlsplit(target or "")
     if not target or parts.scheme or parts.netloc or not target.startswith("/") \
-            or target.startswith("//"):
+            or target.startswith("//") or any(ord(c) < 32 or ord(c) == 127 for c in target):
         return url_for("experiments.index")
     return target
 
