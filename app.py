@@ -16,7 +16,7 @@ def main() -> None:
     parser.add_argument("--instance", help="folder for the database and packages (default ./instance)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    app = create_app(instance_path=args.instance)
+    app = _create_app_or_exit(args.instance)
     host = args.host or app.config["HOST"]
     port = args.port or int(app.config["PORT"])
     from mlexp import freeze_startup_objects
@@ -29,8 +29,18 @@ def main() -> None:
     serve(app, host, port, int(app.config["THREADS"]))
 
 
+def _create_app_or_exit(instance: str | None):
+    """The app, or a one-line reason and exit status 1 when the database's schema is unusable."""
+    from mlexp.migrate import SchemaError
+
+    try:
+        return create_app(instance_path=instance)
+    except SchemaError as exc:
+        raise SystemExit(f"mlexp: cannot start: {exc}") from None
+
+
 if __name__ == "__main__":
     main()
 else:
     # `flask --app app ...` and WSGI servers import this module and look for `app`.
-    app = create_app(instance_path=os.environ.get("MLEXP_INSTANCE"))
+    app = _create_app_or_exit(os.environ.get("MLEXP_INSTANCE"))

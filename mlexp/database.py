@@ -1,7 +1,7 @@
-"""The embedded database: SQLite tuned for many concurrent writers, and the schema's first rows."""
+"""The database: SQLite tuned for many concurrent writers, the schema kept at head, its first rows."""
 from flask import Flask
-from sqlalchemy import event, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import event, insert, select
+from sqlalchemy.engine import Connection, Engine
 
 from mlexp.extensions import db
 from mlexp.models import Experiment
@@ -47,10 +47,28 @@ def configure_engine(app: Flask) -> None:
 
 
 def init_database(app: Flask) -> None:
-    """Create missing tables and the Default experiment (id 0); safe to run again."""
+    """Bring the schema to the newest migration and make sure the Default experiment (id 0) exists.
+
+    A database already at head with its Default experiment costs three quick queries; anything else
+    (a new file, an older schema, a file made before migrations) is done under a file lock in one
+    write transaction, so servers starting together on a new instance do not race.
+
+    Raises:
+        mlexp.migrate.SchemaError: the database is newer than this mlexp, or cannot be adopted.
+    """
+    from mlexp.migrate import migration_lock, schema_is_current, upgrade_schema
+
     with app.app_context():
-        db.create_all()
-        if db.session.scalar(select(Experiment).where(Experiment.id == 0)) is None:
-            db.session.add(Experiment(id=0, name=DEFAULT_EXPERIMENT_NAME))
-            db.session.commit()
-        db.session.remove()
+        engine = db.engine
+        with engine.connect() as connection:
+            if schema_is_current(connection) and _has_default_experiment(connection):
+                return
+        with (migration_lock(app.instance_path), engine.connect() as connection,
+              connection.execution_options(**{WRITE_OPTION: True}).begin()):
+            upgrade_schema(connection)
+            if not _has_default_experiment(connection):
+                connection.execute(insert(Experiment.__table__).values(id=0, name=DEFAULT_EXPERIMENT_NAME))
+
+
+def _has_default_experiment(connection: Connection) -> bool:
+    return connection.scalar(select(Experiment.id).where(Experiment.id == 0)) is not None
