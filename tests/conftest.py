@@ -1,12 +1,39 @@
 """Fixtures shared by every tier: a fresh app whose database and packages live in tmp_path."""
+import shutil
+import sqlite3
+
 import pytest
 
 from mlexp import create_app
 
+DATABASE_FILE = "mlexp.sqlite"
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory) -> str:
+    """A database file brought to the schema head once, for tests to start from a copy of.
+
+    Running the migrations costs ~40 ms per fresh app; copying a finished file costs ~1 ms.
+    """
+    instance = tmp_path_factory.mktemp("template-instance")
+    app = create_app({"TESTING": True}, instance_path=str(instance))
+    with app.app_context():
+        from mlexp.extensions import db
+
+        db.engine.dispose()
+    path = str(instance / DATABASE_FILE)
+    connection = sqlite3.connect(path)
+    try:  # fold the WAL into the file, so one file is enough
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()
+    return path
+
 
 @pytest.fixture
-def app(tmp_path):
+def app(tmp_path, migrated_database):
     """A fresh server whose SQLite file and packages live in tmp_path."""
+    shutil.copyfile(migrated_database, tmp_path / DATABASE_FILE)
     return create_app({"TESTING": True}, instance_path=str(tmp_path))
 
 
