@@ -46,6 +46,9 @@ def _http_error(error: HTTPException):
                                                       f"{error.description}"))
     if error.code == 400:
         return mlflow_error_response(InvalidParameter(f"Bad request: {error.description}"))
+    if error.code is not None and 400 <= error.code < 500:
+        # The client's fault (e.g. 416 for a Range past the end): keep the status it explains.
+        return InvalidParameter(error.description).to_json(), error.code
     return {"error_code": ErrorCode.INTERNAL_ERROR.value, "message": error.description}, error.code
 
 

@@ -19,6 +19,9 @@ RUN_PREFIXES = {
 }
 EXPERIMENT_PREFIXES = {"attribute": "attribute", "tag": "tag", "tags": "tag"}
 
+# Each comparison nests one level deeper in SQL; SQLite refuses expressions past depth 1000.
+MAX_COMPARISONS = 100
+
 NUMERIC = frozenset({"=", "!=", ">", ">=", "<", "<="})
 STRING = frozenset({"=", "!=", "LIKE", "ILIKE"})
 STRING_OR_LIST = STRING | {"IN", "NOT IN"}
@@ -172,6 +175,9 @@ class _Parser:
                     f"Invalid clause {token.text!r} at position {token.pos} in filter "
                     f"{self.text!r}: only comparisons joined by AND are supported"
                 )
+            if len(comparisons) == MAX_COMPARISONS:
+                raise InvalidParameter(f"The filter has more than {MAX_COMPARISONS} comparisons; "
+                                       "narrow the search with fewer, broader ones")
             comparisons.append(self.comparison())
         return comparisons
 

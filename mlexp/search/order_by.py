@@ -27,6 +27,8 @@ RUN_ATTRIBUTE_KEYS = {"start_time": "start_time", "end_time": "end_time", "creat
 EXPERIMENT_ATTRIBUTE_KEYS = {k: k for k in ("name", "experiment_id", "creation_time",
                                             "last_update_time")}
 _RUN_ORDER_ENTITIES = {"metric", "param", "tag", "attribute"}
+# Each metric, param or tag key orders through a join of its own; SQLite joins at most 64 tables.
+MAX_ORDER_BY = 20
 
 
 def _parse_one(clause, prefixes: dict, entities: set, attribute_keys: dict) -> OrderKey:
@@ -63,7 +65,10 @@ def _parse_one(clause, prefixes: dict, entities: set, attribute_keys: dict) -> O
 
 
 def _parse_all(clauses, prefixes: dict, entities: set, attribute_keys: dict) -> list[OrderKey]:
-    """Raises: InvalidParameter for a bad clause, or a field ordered on twice (MLflow refuses it)."""
+    """Raises: InvalidParameter for a bad clause, a field ordered on twice (MLflow refuses it),
+    or more than MAX_ORDER_BY clauses."""
+    if clauses and len(clauses) > MAX_ORDER_BY:
+        raise InvalidParameter(f"order_by has {len(clauses)} clauses; at most {MAX_ORDER_BY} are allowed")
     keys, seen = [], {}
     for clause in clauses or []:
         key = _parse_one(clause, prefixes, entities, attribute_keys)

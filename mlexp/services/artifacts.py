@@ -39,14 +39,15 @@ def _check_writable(relative: str) -> None:
         if model.experiment_id != experiment.id or experiment.lifecycle_stage != ACTIVE:
             raise InvalidParameter(f"Cannot write artifacts of logged model {parts[2]} here")
         return
-    if not match or len(parts) < 3 or not parts[1].isdigit():
+    if not match or len(parts) < 3 or not (parts[1].isascii() and parts[1].isdigit()):
         raise InvalidParameter(
             f"Invalid artifact path {relative!r}: uploads go to ml_experiment_<id>/<run iid>/<file> "
             "or ml_experiment_<id>/models/<model id>/<file>"
         )
     experiment = get_experiment(match.group(1))
-    run = db.session.scalar(select(Run).where(Run.experiment_id == experiment.id,
-                                              Run.iid == int(parts[1])))
+    iid = int(parts[1])
+    run = None if iid >= 2**63 else db.session.scalar(
+        select(Run).where(Run.experiment_id == experiment.id, Run.iid == iid))
     if run is None:
         raise NotFound(f"No run {parts[1]} in experiment {experiment.id}")
     if experiment.lifecycle_stage != ACTIVE or run.lifecycle_stage != ACTIVE:

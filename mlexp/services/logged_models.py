@@ -36,13 +36,19 @@ def create_logged_model(experiment_id: str, *, name: str | None, model_type: str
 
     Raises:
         NotFound: unknown experiment or source run.
-        InvalidParameter: deleted experiment, bad params or tags.
+        InvalidParameter: deleted experiment, bad params or tags, a param given twice with
+            different values.
     """
     if name and any(ch in name for ch in _FORBIDDEN_NAME_CHARS):
         raise InvalidParameter(
             f"Invalid model name {name!r}: it may not contain any of {' '.join(_FORBIDDEN_NAME_CHARS)}")
+    unique_params = {}
     for param in params:
         validate_param(param["key"], param["value"])
+        if unique_params.setdefault(param["key"], param["value"]) != param["value"]:
+            raise InvalidParameter(
+                f"Param with key='{param['key']}' is given twice with different values "
+                f"('{unique_params[param['key']]}' and '{param['value']}')")
     for tag in tags:
         validate_tag(tag["key"], tag["value"])
     with write_transaction() as session:
@@ -54,7 +60,7 @@ def create_logged_model(experiment_id: str, *, name: str | None, model_type: str
         model = LoggedModel(model_id=model_id, experiment_id=experiment.id,
                             name=name or f"model-{model_id[2:10]}", model_type=model_type or None,
                             source_run_id=source_run_id or None)
-        model.params = [LoggedModelParam(key=p["key"], value=p["value"]) for p in params]
+        model.params = [LoggedModelParam(key=k, value=v) for k, v in unique_params.items()]
         model.tags = [LoggedModelTag(key=t["key"], value=t["value"])
                       for t in {t["key"]: t for t in tags}.values()]
         session.add(model)

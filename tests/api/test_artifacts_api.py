@@ -72,3 +72,49 @@ def test_multipart_upload_says_not_implemented_when_requested(client):
     response = client.post("/api/2.0/mlflow-artifacts/mpu/create/ml_experiment_0/1/f.bin", json={})
     assert response.status_code == 501
     assert response.get_json()["error_code"] == "NOT_IMPLEMENTED"
+
+
+# --- found by the fuzzer (tests/fuzz): each of these used to answer 500 ------------------------
+
+def test_upload_is_refused_when_a_name_is_longer_than_the_file_system_allows(client):
+    base = _run_package(client)
+    response = client.put(f"{ARTIFACTS}/{base}/{'n' * 256}", data=b"1")
+    assert response.status_code == 400
+    assert "longer than 255 bytes" in response.get_json()["message"]
+    assert client.put(f"{ARTIFACTS}/{base}/{'n' * 255}", data=b"1").status_code == 200
+
+
+def test_upload_is_refused_when_the_path_is_deeper_than_the_limit(client):
+    """3,000 folders deep used to exhaust the recursion of os.makedirs."""
+    base = _run_package(client)
+    response = client.put(f"{ARTIFACTS}/{base}/{'d/' * 3000}f", data=b"1")
+    assert response.status_code == 400
+    assert "longer than 1024 bytes" in response.get_json()["message"]
+
+
+def test_upload_is_refused_when_a_folder_on_its_path_is_a_file(client):
+    base = _run_package(client)
+    client.put(f"{ARTIFACTS}/{base}/data.txt", data=b"1")
+    for path in ("data.txt/sub", "data.txt/a/b"):
+        response = client.put(f"{ARTIFACTS}/{base}/{path}", data=b"1")
+        assert response.status_code == 400, path
+        assert "a folder on its path is a file" in response.get_json()["message"]
+    assert client.get(f"{ARTIFACTS}/{base}/data.txt").data == b"1"
+
+
+@pytest.mark.parametrize("iid, status", [("9" * 25, 404), ("²", 400)])
+def test_upload_and_delete_answer_cleanly_when_the_run_number_is_out_of_range(client, iid, status):
+    experiment_id = _run_package(client).split("/")[0]
+    for method in ("PUT", "DELETE"):
+        response = client.open(f"{ARTIFACTS}/{experiment_id}/{iid}/x.txt", method=method, data=b"1")
+        assert response.status_code == status, (method, response.get_json())
+
+
+def test_range_past_the_end_is_416_in_mlflow_json_when_downloading(client):
+    """It used to say INTERNAL_ERROR, as if the server had failed."""
+    base = _run_package(client)
+    client.put(f"{ARTIFACTS}/{base}/f.txt", data=b"12345")
+    response = client.get(f"{ARTIFACTS}/{base}/f.txt", headers={"Range": "bytes=99-"})
+    assert response.status_code == 416
+    assert response.get_json()["error_code"] == "INVALID_PARAMETER_VALUE"
+    assert client.get(f"{ARTIFACTS}/{base}/f.txt", headers={"Range": "bytes=1-2"}).data == b"23"

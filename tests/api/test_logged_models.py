@@ -96,6 +96,12 @@ def test_create_returns_pending_model_with_ids_uri_and_data_when_all_fields_give
     assert created["data"]["metrics"] == []
 
 
+def test_create_stores_a_param_once_when_it_is_repeated_with_the_same_value(api, experiment_id):
+    created = api.create_model(experiment_id, params=[{"key": "lr", "value": "0.1"},
+                                                      {"key": "lr", "value": "0.1"}])
+    assert created["data"]["params"] == [{"key": "lr", "value": "0.1"}]
+
+
 def test_get_returns_what_create_returned_when_model_exists(api, model):
     assert api.get_model(model_id_of(model)) == model
 
@@ -150,6 +156,13 @@ class TestCreateLoggedModelErrors:
     def test_rejects_when_params_is_not_a_list(self, api, experiment_id):
         result = api.post("/logged-models", {"experiment_id": experiment_id, "params": "lr=1"})
         assert_error(result, INVALID, "'params'")
+
+    def test_rejects_when_a_param_key_repeats_with_another_value(self, api, experiment_id):
+        """Found by the fuzzer: the duplicate hit the table's unique key (500 IntegrityError)."""
+        result = api.post("/logged-models", {"experiment_id": experiment_id, "params": [
+            {"key": "lr", "value": "0.1"}, {"key": "lr", "value": "0.2"}]})
+        assert_error(result, INVALID, "'lr'", "'0.1'", "'0.2'")
+        assert api.names([experiment_id]) == []
 
     def test_rejects_when_a_tag_has_no_key(self, api, experiment_id):
         result = api.post("/logged-models", {"experiment_id": experiment_id,

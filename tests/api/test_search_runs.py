@@ -292,6 +292,25 @@ def test_rejects_when_order_by_repeats_a_field(special_world):
     assert_error(result, INVALID, "metrics.acc")
 
 
+def test_rejects_when_filter_has_more_comparisons_than_the_limit(world):
+    """Found by the fuzzer: 1,100 comparisons took seconds, then SQLite refused the expression
+    depth (500)."""
+    clauses = ["metrics.acc > 0"] * 100
+    assert run_names(search(world, experiment_ids=[world["a"]], filter=" AND ".join(clauses)))
+    result = world["api"].post("/runs/search", {"experiment_ids": [world["a"]],
+                                                "filter": " AND ".join(clauses * 11)})
+    assert_error(result, INVALID, "more than 100 comparisons")
+
+
+def test_rejects_when_order_by_has_more_clauses_than_the_limit(world):
+    """Found by the fuzzer: each metric key is a join, and SQLite joins at most 64 tables (500)."""
+    keys = [f"metrics.k{i}" for i in range(20)]
+    assert len(search(world, experiment_ids=[world["a"]], order_by=keys)["runs"]) == 3
+    result = world["api"].post("/runs/search", {"experiment_ids": [world["a"]],
+                                                "order_by": [f"metrics.k{i}" for i in range(65)]})
+    assert_error(result, INVALID, "at most 20")
+
+
 def test_paging_sees_every_existing_run_once_when_runs_are_created_between_pages(api):
     """Keyset paging: runs created mid-way (newer start_time) never shift or repeat old ones."""
     experiment_id = api.create_experiment("paging-while-logging")

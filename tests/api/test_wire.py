@@ -339,3 +339,36 @@ def test_error_message_is_well_punctuated_when_a_type_is_wrong(seeded):
     api, _ = seeded
     message = assert_error(api.post("/experiments/create", {"name": 42}), INVALID, "'name'")
     assert ".." not in message
+
+
+# --- found by the fuzzer (tests/fuzz): each of these used to answer 500 ------------------------
+
+def test_deeply_nested_json_is_invalid_parameter_when_posted(seeded):
+    api, _ = seeded
+    for raw in ("[" * 100_000, '{"a":' * 100_000):
+        result = api.post("/experiments/create", data=raw, content_type="application/json")
+        assert_error(result, INVALID, "nested too deeply")
+
+
+@pytest.mark.parametrize("raw", [b'{"name": "x\\ud800"}', b'{"name": "\\udfff\\ud83d"}',
+                                 b'{"name": "x\xed\xa0\x80"}'])
+def test_lone_surrogate_is_invalid_parameter_when_posted(seeded, raw):
+    """A \\ud800 escape (or its bytes) loads into Python but cannot be stored as UTF-8."""
+    api, _ = seeded
+    result = api.post("/experiments/create", data=raw, content_type="application/json")
+    assert_error(result, INVALID, "Malformed JSON request body")
+
+
+def test_surrogate_pair_escape_is_one_character_when_posted(api):
+    status, body = api.post("/experiments/create", data=b'{"name": "smile \\ud83d\\ude00"}',
+                            content_type="application/json")
+    assert status == 200, body
+    assert api.ok_get("/experiments/get", {"experiment_id": body["experiment_id"]})[
+        "experiment"]["name"] == "smile \U0001F600"
+
+
+def test_head_reads_the_query_string_when_a_get_route_is_asked_with_head(seeded):
+    api, ids = seeded
+    response = api.client.head("/api/2.0/mlflow/experiments/get",
+                               query_string={"experiment_id": ids["experiment_id"]})
+    assert response.status_code == 200

@@ -254,3 +254,9 @@ def test_run_time_parses_to_a_double_when_integer_is_outside_int64(text, value):
 def test_experiment_time_is_rejected_when_integer_is_outside_int64(text, key):
     with pytest.raises(InvalidParameter, match=f"Expected an integer value for attribute '{key}'"):
         parse_experiment_filter(text)
+
+
+def test_filter_is_rejected_when_it_has_more_comparisons_than_the_limit():
+    assert len(parse_run_filter(" AND ".join(["metrics.m > 1"] * 100))) == 100
+    message = run_filter_error(" AND ".join(["metrics.m > 1"] * 101))
+    assert "more than 100 comparisons" in message

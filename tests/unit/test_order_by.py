@@ -171,3 +171,9 @@ def test_experiment_order_by_is_rejected_when_entity_or_attribute_is_unknown(cla
 def test_run_order_by_is_rejected_when_clause_is_long_and_malformed(clause):
     with pytest.raises(InvalidParameter):
         parse_run_order_by([clause])
+
+
+def test_run_order_by_is_rejected_when_it_has_more_clauses_than_the_limit():
+    assert len(parse_run_order_by([f"metrics.k{i}" for i in range(20)])) == 20
+    with pytest.raises(InvalidParameter, match="order_by has 21 clauses; at most 20"):
+        parse_run_order_by([f"metrics.k{i}" for i in range(21)])
