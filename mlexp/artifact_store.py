@@ -5,6 +5,7 @@ target folder and are renamed into place, so readers never see half a file.
 """
 import os
 import re
+import secrets
 import shutil
 import tempfile
 import time
@@ -108,6 +109,10 @@ class ArtifactStore:
             os.makedirs(folder, exist_ok=True)
         except (FileExistsError, NotADirectoryError) as exc:
             raise InvalidParameter(f"Cannot upload to {relative!r}: a folder on its path is a file") from exc
+        if isinstance(body, SpooledBody) and body.path:
+            _check_size(relative, body.size, max_bytes)
+            if body.link_into(folder, target):
+                return body.size
         fd, temp_path = _locked_temp_file(folder)
         try:
             with os.fdopen(fd, "wb") as out:
@@ -210,10 +215,37 @@ class ArtifactStore:
 
 @dataclass(frozen=True)
 class SpooledBody:
-    """A request body the server already spooled to a file: copied by the kernel, not Python."""
+    """A request body the server already spooled to a file: linked into place when the spool
+    is a named file on the same file system (written once), else copied by the kernel."""
 
     file: object
     size: int
+    path: str | None = None  # the spool's name, when it has one
+
+    def link_into(self, folder: str, target: str) -> bool:
+        """Hard-link the whole spool to `target` atomically; False when that cannot be done here
+        (another file system, an unnamed spool, a body that is not exactly the spool).
+
+        The spool stays locked by the server until the request ends (serve.py), so the
+        temporary name is never taken for a crashed upload's leftover meanwhile.
+        """
+        try:
+            self.file.flush()
+            fd = self.file.fileno()
+            if self.file.tell() != 0 or os.fstat(fd).st_size != self.size \
+                    or os.stat(self.path).st_ino != os.fstat(fd).st_ino:
+                return False
+            temp_path = os.path.join(folder, TEMP_PREFIX + secrets.token_hex(8))
+            os.link(self.path, temp_path)
+        except (OSError, ValueError, AttributeError):
+            return False
+        try:
+            os.chmod(temp_path, 0o644)
+            os.replace(temp_path, target)
+        except BaseException:
+            _remove_quietly(temp_path)
+            raise
+        return True
 
     def copy_to(self, out_fd: int) -> int:
         """Copy `size` bytes from the file's current position; returns the bytes copied."""

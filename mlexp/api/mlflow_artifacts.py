@@ -17,13 +17,14 @@ tracking_bp = Blueprint("artifacts", __name__)
 
 
 def _request_body():
-    """The body as the server holds it: a spooled file when it has one (the kernel copies it),
-    else chunks read from the stream."""
+    """The body as the server holds it: a spooled file when it has one (linked into place, or
+    copied by the kernel), else chunks read from the stream."""
     spooled = request.environ.get("wsgi.input")
     if request.content_length and hasattr(spooled, "fileno") and hasattr(spooled, "tell"):
         try:
             spooled.fileno()
-            return SpooledBody(spooled, request.content_length)
+            name = getattr(spooled, "name", None)  # serve.py spools into named files
+            return SpooledBody(spooled, request.content_length, name if isinstance(name, str) else None)
         except (OSError, ValueError, io.UnsupportedOperation):
             pass
     return _request_chunks()
