@@ -174,12 +174,21 @@ class ArtifactStore:
         entries = []
         with os.scandir(full) as it:
             for entry in it:
-                if entry.name.startswith(TEMP_PREFIX):
+                if entry.name.startswith(TEMP_PREFIX) or not self.contains(entry.path):
                     continue
-                is_dir = entry.is_dir()
-                size = None if is_dir else entry.stat().st_size
+                try:
+                    is_dir = entry.is_dir()
+                    size = None if is_dir else entry.stat().st_size
+                except OSError:  # vanished meanwhile
+                    continue
                 entries.append(FileInfo(entry.name, is_dir, size))
         return sorted(entries, key=lambda e: e.path)
+
+    def contains(self, path: str) -> bool:
+        """Whether `path`, symlinks resolved, exists inside the root: a link planted in the
+        packages folder that leads elsewhere (or nowhere) is neither listed nor served."""
+        real = os.path.realpath(path)
+        return (real == self.root or real.startswith(self.root + os.sep)) and os.path.exists(real)
 
     def walk_files(self, relative: str = "") -> list[FileInfo]:
         """Every file below the folder, with paths relative to it, sorted."""
@@ -188,9 +197,9 @@ class ArtifactStore:
         for folder, dirs, files in os.walk(base):
             dirs.sort()
             for name in files:
-                if name.startswith(TEMP_PREFIX):
-                    continue
                 full = os.path.join(folder, name)
+                if name.startswith(TEMP_PREFIX) or not self.contains(full):
+                    continue
                 rel = os.path.relpath(full, base).replace(os.sep, "/")
                 found.append(FileInfo(rel, False, os.path.getsize(full)))
         return sorted(found, key=lambda e: e.path)

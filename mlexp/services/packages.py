@@ -44,9 +44,10 @@ def _scan_version(folder: str) -> tuple[int, int, int]:
     count = size = newest = 0
     for root, _, files in os.walk(folder):
         for name in files:
-            if name.startswith(".mlexp-upload-"):
+            path = os.path.join(root, name)
+            if name.startswith(".mlexp-upload-") or not store().contains(path):
                 continue
-            stat = os.stat(os.path.join(root, name))
+            stat = os.stat(path)
             count, size = count + 1, size + stat.st_size
             newest = max(newest, int(stat.st_mtime * 1000))
     return count, size, newest
