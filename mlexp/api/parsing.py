@@ -25,7 +25,12 @@ def _query_arguments(schema: Schema) -> dict:
     return data
 
 
-def _json_body() -> dict:
+def json_body() -> dict:
+    """The request's JSON object (parsed once per request).
+
+    Raises:
+        InvalidParameter: malformed, too deep, not an object, or over MAX_JSON_BYTES.
+    """
     # Bodies past the limit are refused while reading (413 → INVALID_PARAMETER_VALUE).
     request.max_content_length = current_app.config["MAX_JSON_BYTES"]
     raw = request.get_data(cache=True)
@@ -87,7 +92,7 @@ def parse(schema_class: type[Schema]) -> dict:
             the message names each offending parameter.
     """
     schema = _schema(schema_class)
-    data = _query_arguments(schema) if request.method in ("GET", "HEAD") else _json_body()
+    data = _query_arguments(schema) if request.method in ("GET", "HEAD") else json_body()
     try:
         return schema.load(data)
     except ValidationError as exc:

@@ -3,12 +3,12 @@ import orjson
 from flask import Blueprint, Response
 
 from mlexp.access import current_principal
-from mlexp.api.parsing import parse
+from mlexp.api.parsing import json_body, parse
 from mlexp.schemas.runs import (CreateRunRequest, DeleteRunRequest, DeleteTagRequest,
                                 GetRunRequest, LogBatchRequest, LogInputsRequest, LogMetricRequest,
                                 LogOutputsRequest, LogParamRequest,
                                 RestoreRunRequest, SearchRunsRequest, SetTagRequest,
-                                UpdateRunRequest, run_info_to_wire, run_to_wire)
+                                UpdateRunRequest, fast_log_batch, run_info_to_wire, run_to_wire)
 from mlexp.extensions import db
 from mlexp.schemas.run_json import runs_json
 from mlexp.services import inputs, run_data, runs
@@ -84,7 +84,7 @@ def delete_tag():
 @bp.post("/runs/log-batch")
 def log_batch():
     """LogBatch: metrics, params and tags land together or not at all."""
-    req = parse(LogBatchRequest)
+    req = fast_log_batch(json_body()) or parse(LogBatchRequest)
     run_data.log_batch(req["run_id"], metrics=req["metrics"], params=req["params"], tags=req["tags"])
     return {}
 

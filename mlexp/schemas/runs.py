@@ -5,6 +5,7 @@ from marshmallow import fields, post_load
 from mlexp.schemas.base import (double_to_wire, RUN_STATUS, VIEW_TYPE, KeyValueSchema, ProtoDouble, ProtoEnum,
                                 ProtoInt, RunIdRequest, WireSchema, non_empty)
 from mlexp.domain import MetricPoint
+from mlexp.schemas.base import INT64_MAX, INT64_MIN
 from mlexp.services.run_records import RunRecord
 
 
@@ -135,6 +136,49 @@ class LogBatchRequest(RunIdRequest):
     metrics = fields.List(fields.Nested(MetricPointSchema), load_default=list)
     params = fields.List(fields.Nested(KeyValueSchema), load_default=list)
     tags = fields.List(fields.Nested(KeyValueSchema), load_default=list)
+
+
+_BATCH_FIELDS = {"run_id", "metrics", "params", "tags"}
+
+
+def fast_log_batch(body: dict) -> dict | None:
+    """LogBatchRequest's result for the shape clients send, read without marshmallow, or None.
+
+    Nested marshmallow schemas cost ~10 µs a field: half of a 100-metric call. Only plainly
+    typed input is read here (string keys, numeric values, integer timestamps and steps, no
+    nulls, camelCase or extra fields); anything else returns None and goes through
+    LogBatchRequest, which also words every error.
+    """
+    run_id = body.get("run_id")
+    if type(run_id) is not str or not run_id or not body.keys() <= _BATCH_FIELDS:
+        return None
+    metrics, params, tags = body.get("metrics", []), body.get("params", []), body.get("tags", [])
+    if type(metrics) is not list or type(params) is not list or type(tags) is not list:
+        return None
+    points = []
+    for metric in metrics:
+        if type(metric) is not dict or len(metric) != 3 + ("step" in metric):
+            return None
+        key, value, timestamp = metric.get("key"), metric.get("value"), metric.get("timestamp")
+        step = metric.get("step", 0)
+        if type(key) is not str or type(value) not in (float, int) or type(timestamp) is not int \
+                or type(step) is not int or not INT64_MIN <= timestamp <= INT64_MAX \
+                or not INT64_MIN <= step <= INT64_MAX:
+            return None
+        try:
+            points.append(MetricPoint(key, float(value), timestamp, step))
+        except OverflowError:
+            return None
+    pairs = []
+    for items in (params, tags):
+        loaded = []
+        for item in items:
+            if type(item) is not dict or len(item) != 2 or type(item.get("key")) is not str \
+                    or type(item.get("value")) is not str:
+                return None
+            loaded.append({"key": item["key"], "value": item["value"]})
+        pairs.append(loaded)
+    return {"run_id": run_id, "metrics": points, "params": pairs[0], "tags": pairs[1]}
 
 
 class DatasetSchema(WireSchema):
