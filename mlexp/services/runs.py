@@ -68,6 +68,7 @@ UPDATE_RUN = Prepared(
             name=func.coalesce(bindparam("new_name"), Run.name))
     .returning(*INFO_COLUMNS))
 
+
 def get_run_row(run_id: str) -> Run:
     """The run's ORM row in any lifecycle stage, for changing it.
 
