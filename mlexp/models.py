@@ -1,10 +1,14 @@
 """One class per table. Rows only: no commits and no JSON here (see services/ and schemas/)."""
-from sqlalchemy import (Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
-                        text)
+from sqlalchemy import (BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mlexp.clock import now_ms
 from mlexp.extensions import db
+
+# Millisecond timestamps and steps are int64 on the wire: BIGINT on PostgreSQL (its INTEGER is
+# 32-bit), plain INTEGER on SQLite (already 64-bit, and the only rowid-friendly spelling).
+Int64 = BigInteger().with_variant(Integer(), "sqlite")
 
 ACTIVE = "active"
 DELETED = "deleted"
@@ -19,8 +23,8 @@ class Experiment(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(500), unique=True)
     lifecycle_stage: Mapped[str] = mapped_column(String(32), default=ACTIVE)
-    creation_time: Mapped[int] = mapped_column(Integer, default=lambda: now_ms())
-    last_update_time: Mapped[int] = mapped_column(Integer, default=lambda: now_ms())
+    creation_time: Mapped[int] = mapped_column(Int64, default=lambda: now_ms())
+    last_update_time: Mapped[int] = mapped_column(Int64, default=lambda: now_ms())
     # The IID of the last run created here; bumped atomically so IIDs stay gapless per experiment.
     last_run_iid: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -65,10 +69,10 @@ class Run(db.Model):
     name: Mapped[str] = mapped_column(String(250))
     user_id: Mapped[str] = mapped_column(String(256), default="")
     status: Mapped[str] = mapped_column(String(16), default="RUNNING")
-    start_time: Mapped[int] = mapped_column(Integer)
-    end_time: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    start_time: Mapped[int] = mapped_column(Int64)
+    end_time: Mapped[int | None] = mapped_column(Int64, nullable=True)
     lifecycle_stage: Mapped[str] = mapped_column(String(32), default=ACTIVE)
-    deleted_time: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    deleted_time: Mapped[int | None] = mapped_column(Int64, nullable=True)
 
     experiment: Mapped[Experiment] = relationship()
     params: Mapped[list["Param"]] = relationship(
@@ -124,8 +128,8 @@ class Metric(db.Model):
     key: Mapped[str] = mapped_column(String(250))
     value: Mapped[float] = mapped_column(Float)
     is_nan: Mapped[bool] = mapped_column(Boolean, default=False)
-    timestamp: Mapped[int] = mapped_column(Integer)
-    step: Mapped[int] = mapped_column(Integer, default=0)
+    timestamp: Mapped[int] = mapped_column(Int64)
+    step: Mapped[int] = mapped_column(Int64, default=0)
     # Set when the point was logged for an MLflow 3 logged model (and on which dataset).
     model_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     dataset_name: Mapped[str | None] = mapped_column(String(500), nullable=True)
@@ -147,8 +151,8 @@ class LatestMetric(db.Model):
     value: Mapped[float] = mapped_column(Float)
     value_json: Mapped[str | None] = mapped_column(String(32), nullable=True)
     is_nan: Mapped[bool] = mapped_column(Boolean, default=False)
-    timestamp: Mapped[int] = mapped_column(Integer)
-    step: Mapped[int] = mapped_column(Integer, default=0)
+    timestamp: Mapped[int] = mapped_column(Int64)
+    step: Mapped[int] = mapped_column(Int64, default=0)
 
 
 class Dataset(db.Model):
@@ -201,8 +205,8 @@ class LoggedModel(db.Model):
     source_run_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     status: Mapped[str] = mapped_column(String(32), default="LOGGED_MODEL_PENDING")
     status_message: Mapped[str | None] = mapped_column(Text, nullable=True)
-    creation_time: Mapped[int] = mapped_column(Integer, default=lambda: now_ms())
-    last_updated_time: Mapped[int] = mapped_column(Integer, default=lambda: now_ms())
+    creation_time: Mapped[int] = mapped_column(Int64, default=lambda: now_ms())
+    last_updated_time: Mapped[int] = mapped_column(Int64, default=lambda: now_ms())
     lifecycle_stage: Mapped[str] = mapped_column(String(32), default=ACTIVE)
 
     tags: Mapped[list["LoggedModelTag"]] = relationship(
@@ -241,7 +245,7 @@ class RunModelLink(db.Model):
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
     model_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     direction: Mapped[str] = mapped_column(String(8), primary_key=True)  # "input" | "output"
-    step: Mapped[int] = mapped_column(Integer, default=0)
+    step: Mapped[int] = mapped_column(Int64, default=0)
 
 
 class RegisteredModel(db.Model):
@@ -253,8 +257,8 @@ class RegisteredModel(db.Model):
     name: Mapped[str] = mapped_column(String(256), unique=True)
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     user_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
-    creation_time: Mapped[int] = mapped_column(Integer, default=lambda: now_ms())
-    last_updated_time: Mapped[int] = mapped_column(Integer, default=lambda: now_ms())
+    creation_time: Mapped[int] = mapped_column(Int64, default=lambda: now_ms())
+    last_updated_time: Mapped[int] = mapped_column(Int64, default=lambda: now_ms())
     # The last version number handed out; versions are never renumbered or reused.
     last_version: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -300,8 +304,8 @@ class ModelVersion(db.Model):
     user_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
     current_stage: Mapped[str] = mapped_column(String(20), default="None")
     status: Mapped[str] = mapped_column(String(32), default="READY")
-    creation_time: Mapped[int] = mapped_column(Integer, default=lambda: now_ms())
-    last_updated_time: Mapped[int] = mapped_column(Integer, default=lambda: now_ms())
+    creation_time: Mapped[int] = mapped_column(Int64, default=lambda: now_ms())
+    last_updated_time: Mapped[int] = mapped_column(Int64, default=lambda: now_ms())
 
     registered_model: Mapped[RegisteredModel] = relationship(back_populates="versions")
     tags: Mapped[list["ModelVersionTag"]] = relationship(
@@ -337,5 +341,5 @@ class ApiToken(db.Model):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     scope: Mapped[str] = mapped_column(String(8))  # "read" | "write"
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_time: Mapped[int] = mapped_column(Integer, default=lambda: now_ms())
-    revoked_time: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_time: Mapped[int] = mapped_column(Int64, default=lambda: now_ms())
+    revoked_time: Mapped[int | None] = mapped_column(Int64, nullable=True)

@@ -337,3 +337,6 @@ def test_migrations_render_for_postgresql_when_run_offline():
     assert "CREATE TABLE experiments (\n    id SERIAL NOT NULL" in sql
     assert "CREATE INDEX ix_metrics_model_id ON metrics (model_id) WHERE model_id IS NOT NULL" in sql
     assert "AUTOINCREMENT" not in sql
+    # Millisecond timestamps and steps do not fit PostgreSQL's 32-bit INTEGER.
+    assert "timestamp BIGINT NOT NULL" in sql and "step BIGINT NOT NULL" in sql
+    assert "start_time BIGINT NOT NULL" in sql and "creation_time BIGINT NOT NULL" in sql
