@@ -5,7 +5,6 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from flask.sessions import SecureCookieSessionInterface
 
 from mlexp.api.errors import API_PATH_PREFIXES
-
 from mlexp.services import tokens
 from mlexp.web.csrf import verify_csrf
 
