@@ -109,15 +109,14 @@ class ArtifactStore:
             os.makedirs(folder, exist_ok=True)
         except (FileExistsError, NotADirectoryError) as exc:
             raise InvalidParameter(f"Cannot upload to {relative!r}: a folder on its path is a file") from exc
-        if isinstance(body, SpooledBody) and body.path:
+        if isinstance(body, SpooledBody):
             _check_size(relative, body.size, max_bytes)
-            if body.link_into(folder, target):
+            if body.path and body.link_into(folder, target):
                 return body.size
         fd, temp_path = _locked_temp_file(folder)
         try:
             with os.fdopen(fd, "wb") as out:
                 if isinstance(body, SpooledBody):
-                    _check_size(relative, body.size, max_bytes)
                     written = body.copy_to(out.fileno())
                     if written != body.size:
                         raise InvalidParameter(f"Upload of {relative!r} ended after {written} of "
@@ -174,7 +173,8 @@ class ArtifactStore:
         entries = []
         with os.scandir(full) as it:
             for entry in it:
-                if entry.name.startswith(TEMP_PREFIX) or not self.contains(entry.path):
+                if entry.name.startswith(TEMP_PREFIX) or \
+                        (entry.is_symlink() and not self.contains(entry.path)):
                     continue
                 try:
                     is_dir = entry.is_dir()
@@ -183,6 +183,11 @@ class ArtifactStore:
                     continue
                 entries.append(FileInfo(entry.name, is_dir, size))
         return sorted(entries, key=lambda e: e.path)
+
+    def holds_file(self, path: str) -> bool:
+        """For a file that a walk of a folder inside the root found (walks do not follow
+        linked folders): only a link needs resolving."""
+        return not os.path.islink(path) or self.contains(path)
 
     def contains(self, path: str) -> bool:
         """Whether `path`, symlinks resolved, exists inside the root: a link planted in the
@@ -198,7 +203,7 @@ class ArtifactStore:
             dirs.sort()
             for name in files:
                 full = os.path.join(folder, name)
-                if name.startswith(TEMP_PREFIX) or not self.contains(full):
+                if name.startswith(TEMP_PREFIX) or not self.holds_file(full):
                     continue
                 rel = os.path.relpath(full, base).replace(os.sep, "/")
                 found.append(FileInfo(rel, False, os.path.getsize(full)))

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from mlexp.artifact_store import FileInfo
+from mlexp.artifact_store import TEMP_PREFIX, FileInfo
 from mlexp.errors import NotFound
 from mlexp.extensions import db
 from mlexp.models import Experiment, Run
@@ -45,7 +45,7 @@ def _scan_version(folder: str) -> tuple[int, int, int]:
     for root, _, files in os.walk(folder):
         for name in files:
             path = os.path.join(root, name)
-            if name.startswith(".mlexp-upload-") or not store().contains(path):
+            if name.startswith(TEMP_PREFIX) or not store().holds_file(path):
                 continue
             stat = os.stat(path)
             count, size = count + 1, size + stat.st_size

@@ -1,17 +1,12 @@
 """Logging in to a token-protected server in Chromium, and the CSP not breaking our own pages."""
 import re
-import socket
-import subprocess
-import sys
-import time
 
 import pytest
-import requests
 from playwright.sync_api import expect
 
 from mlexp import create_app
 from mlexp.services import tokens as token_service
-from tests.e2e.conftest import PROJECT_ROOT
+from tests.e2e.live_server import LiveServer
 
 CSP_MARK = "Content Security Policy"
 # Collects the browser's own CSP reports; Playwright injects it without being subject to the CSP.
@@ -20,12 +15,6 @@ window.__cspViolations = [];
 document.addEventListener("securitypolicyviolation",
   (event) => window.__cspViolations.push(event.violatedDirective + " " + event.blockedURI));
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -38,28 +27,14 @@ def protected_server(tmp_path_factory):
     with app.app_context():
         made = {"writer": token_service.create_token("browser-writer", "write"),
                 "reader": token_service.create_token("browser-reader", "read")}
-    port = _free_port()
-    log_path = instance / "server.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(port),
-             "--instance", str(instance)], cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
     try:
-        while True:
-            try:
-                if requests.get(url + "/health", timeout=1).text == "OK":
-                    break
-            except requests.ConnectionError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("server did not start:\n" + log_path.read_text())
-            time.sleep(0.05)
-        yield {"url": url, **made}
+        server = LiveServer(instance)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield {"url": server.url, **made}
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        server.stop()
 
 
 @pytest.fixture

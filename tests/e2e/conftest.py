@@ -1,21 +1,9 @@
 """A live mlexp server on a free loopback port, driven by the real mlflow client."""
-import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
 
 import pytest
-import requests
 
-PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.e2e.live_server import PROJECT_ROOT, LiveServer  # noqa: F401  (PROJECT_ROOT for others)
 
 
 @pytest.fixture(scope="session")
@@ -49,31 +37,13 @@ def live_server_process(server_url):
 @pytest.fixture(scope="session")
 def server_url(server_instance):
     """Start `python app.py` in a subprocess and wait until /health answers."""
-    instance = server_instance
-    port = _free_port()
-    log_path = instance / "server.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(port),
-             "--instance", str(instance)],
-            cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    _server_pids[url] = process.pid
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if requests.get(url + "/health", timeout=1).text == "OK":
-                break
-        except requests.ConnectionError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail("server did not start:\n" + log_path.read_text())
-        time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        server = LiveServer(server_instance)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    _server_pids[server.url] = server.process.pid
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture

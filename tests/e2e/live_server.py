@@ -1,4 +1,4 @@
-"""Start and stop `python app.py` servers of one's own, for tests that kill, restart or restore one."""
+"""Start and stop `python app.py` servers: every test tier that needs a live server uses this."""
 import os
 import signal
 import socket
@@ -11,24 +11,25 @@ import requests
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((host, 0))
         return sock.getsockname()[1]
 
 
 class LiveServer:
-    """One `python app.py` process on a free loopback port, serving `instance`."""
+    """One `python app.py` process on a free port of `host`, serving `instance`; `url` is on
+    loopback either way."""
 
-    def __init__(self, instance, log_name: str = "server.log"):
+    def __init__(self, instance, log_name: str = "server.log", host: str = "127.0.0.1"):
         self.instance = str(instance)
-        self.port = free_port()
+        self.port = free_port(host)
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = os.path.join(self.instance, log_name)
         os.makedirs(self.instance, exist_ok=True)
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(self.port),
+                [sys.executable, "app.py", "--host", host, "--port", str(self.port),
                  "--instance", self.instance],
                 cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
             )

@@ -5,10 +5,8 @@ to the client through MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD
 """
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -16,38 +14,11 @@ import pytest
 import requests
 
 from mlexp import create_app
-from tests.e2e.conftest import PROJECT_ROOT
+from tests.e2e.live_server import PROJECT_ROOT, LiveServer
 
 CREDENTIAL_VARIABLES = ("MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD")
 WARNING = "with no access tokens"
 SERVING = "mlexp serving on"
-
-
-def _free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
-
-
-def _serve(instance, host: str, log_name: str) -> tuple[subprocess.Popen, str, object]:
-    """Start `python app.py` on a free port of `host`, its output going to a log in `instance`."""
-    port = _free_port(host)
-    log_path = instance / log_name
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "app.py", "--host", host, "--port", str(port), "--instance", str(instance)],
-            cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
-    return process, f"http://127.0.0.1:{port}", log_path
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _start_token_command(instance, name: str, scope: str) -> subprocess.Popen:
@@ -84,21 +55,14 @@ def access_server(tmp_path_factory):
             if command.poll() is None:
                 command.kill()
                 command.wait()
-    process, url, log_path = _serve(instance, "0.0.0.0", "server.log")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(url + "/health", timeout=1).text == "OK":
-                    break
-            except requests.ConnectionError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("server did not start:\n" + log_path.read_text())
-            time.sleep(0.05)
-        yield {"url": url, "instance": instance, "log_path": log_path, **tokens}
+        server = LiveServer(instance, host="0.0.0.0")
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield {"url": server.url, "instance": instance, "log_path": Path(server.log_path), **tokens}
     finally:
-        _stop(process)
+        server.stop()
 
 
 @pytest.fixture
@@ -262,18 +226,11 @@ def test_client_with_a_wrong_token_is_unauthenticated_when_tokens_exist(tracking
 def open_exposed_log(tmp_path_factory):
     """What `python app.py --host 0.0.0.0` prints over an instance without tokens.
 
-    The server is stopped as soon as it says it is serving.
+    The server is stopped as soon as it answers.
     """
-    empty = tmp_path_factory.mktemp("exposed-empty")
-    process, _url, log_path = _serve(empty, "0.0.0.0", "exposed.log")
-    deadline = time.monotonic() + 60
-    try:
-        while SERVING not in log_path.read_text() and process.poll() is None:
-            assert time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.05)
-    finally:
-        _stop(process)
-    return log_path.read_text()
+    server = LiveServer(tmp_path_factory.mktemp("exposed-empty"), "exposed.log", host="0.0.0.0")
+    server.stop()
+    return server.log()
 
 
 def test_serving_beyond_loopback_warns_when_no_token_exists(open_exposed_log):
