@@ -51,12 +51,13 @@ def init_database(app: Flask) -> None:
 
     A database already at head with its Default experiment costs three quick queries; anything else
     (a new file, an older schema, a file made before migrations) is done under a file lock in one
-    write transaction, so servers starting together on a new instance do not race.
+    write transaction, so servers starting together on a new instance do not race (on PostgreSQL,
+    an advisory lock does the same for servers on other hosts).
 
     Raises:
         mlexp.migrate.SchemaError: the database is newer than this mlexp, or cannot be adopted.
     """
-    from mlexp.migrate import migration_lock, schema_is_current, upgrade_schema
+    from mlexp.migrate import lock_database_for_migration, migration_lock, schema_is_current, upgrade_schema
 
     with app.app_context():
         engine = db.engine
@@ -65,6 +66,7 @@ def init_database(app: Flask) -> None:
                 return
         with (migration_lock(app.instance_path), engine.connect() as connection,
               connection.execution_options(**{WRITE_OPTION: True}).begin()):
+            lock_database_for_migration(connection)
             upgrade_schema(connection)
             if not _has_default_experiment(connection):
                 connection.execute(insert(Experiment.__table__).values(id=0, name=DEFAULT_EXPERIMENT_NAME))

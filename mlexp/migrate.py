@@ -151,6 +151,19 @@ def run_alembic(connection: Connection, command_name: str, revision: str) -> Non
     getattr(command, command_name)(config, revision)
 
 
+# pg_advisory_xact_lock key ("mlexp" in ASCII): servers on several hosts share one PostgreSQL.
+POSTGRES_MIGRATION_LOCK = 0x6D6C657870
+
+
+def lock_database_for_migration(connection: Connection) -> None:
+    """On PostgreSQL, hold an advisory lock until the caller's transaction ends, so servers on
+    other hosts (where instance/.migrate.lock is another file) wait while one migrates; DDL is
+    transactional there, so the waiter then finds the schema at head. SQLite needs nothing more:
+    its database is a file on this host, and BEGIN IMMEDIATE already serialises writers."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": POSTGRES_MIGRATION_LOCK})
+
+
 @contextmanager
 def migration_lock(instance_path: str):
     """One process at a time migrates (fcntl.flock on instance/.migrate.lock, released on exit or crash)."""

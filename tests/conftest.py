@@ -1,40 +1,65 @@
-"""Fixtures shared by every tier: a fresh app whose database and packages live in tmp_path."""
-import shutil
-import sqlite3
+"""Fixtures shared by every tier: a fresh app whose database and packages live in tmp_path.
 
+`pytest --postgres` runs the same tests with each instance's database on a throwaway PostgreSQL
+server (`--postgres-url URL` uses a server of your own; its user needs CREATEDB). Tests marked
+`sqlite_only` (SQLite files, backups) are skipped there.
+"""
 import pytest
 
-from mlexp import create_app
-
-DATABASE_FILE = "mlexp.sqlite"
+from tests import databases
 
 
-@pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory) -> str:
-    """A database file brought to the schema head once, for tests to start from a copy of.
+def pytest_addoption(parser):
+    group = parser.getgroup("mlexp")
+    group.addoption("--postgres", action="store_true",
+                    help="keep every test instance's database on a throwaway PostgreSQL server")
+    group.addoption("--postgres-url", metavar="URL",
+                    help="like --postgres, on an existing server (postgresql+psycopg://user@host/db)")
 
-    Running the migrations costs ~40 ms per fresh app; copying a finished file costs ~1 ms.
-    """
-    instance = tmp_path_factory.mktemp("template-instance")
-    app = create_app({"TESTING": True}, instance_path=str(instance))
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: the test is about SQLite files; skipped under --postgres")
+    url = config.getoption("postgres_url")
+    if config.getoption("postgres") and not url:
+        from tests.postgres import TemporaryPostgres
+
+        config._mlexp_postgres = TemporaryPostgres()
+        url = config._mlexp_postgres.url
+    if url:
+        databases.backend = databases.PostgresBackend(url)
+    else:
+        databases.backend = databases.SqliteBackend()
+
+
+def pytest_unconfigure(config):
+    try:
+        if databases.backend is not None:
+            databases.backend.close()
+    finally:
+        server = getattr(config, "_mlexp_postgres", None)
+        if server is not None:
+            server.stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    if databases.backend.name == "sqlite":
+        return
+    skip = pytest.mark.skip(reason="SQLite-specific (the run uses --postgres)")
+    for item in items:
+        if item.get_closest_marker("sqlite_only"):
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def app(tmp_path):
+    """A fresh server whose database (at head) and packages belong to tmp_path."""
+    app = databases.make_app(tmp_path)
+    yield app
     with app.app_context():
         from mlexp.extensions import db
 
         db.engine.dispose()
-    path = str(instance / DATABASE_FILE)
-    connection = sqlite3.connect(path)
-    try:  # fold the WAL into the file, so one file is enough
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        connection.close()
-    return path
-
-
-@pytest.fixture
-def app(tmp_path, migrated_database):
-    """A fresh server whose SQLite file and packages live in tmp_path."""
-    shutil.copyfile(migrated_database, tmp_path / DATABASE_FILE)
-    return create_app({"TESTING": True}, instance_path=str(tmp_path))
+    databases.release(tmp_path)
 
 
 @pytest.fixture

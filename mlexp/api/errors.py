@@ -2,6 +2,7 @@
 import logging
 
 from flask import Flask, request
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from mlexp.errors import EndpointNotFound, ErrorCode, InvalidParameter, MlflowError
@@ -52,6 +53,12 @@ def _http_error(error: HTTPException):
     return {"error_code": ErrorCode.INTERNAL_ERROR.value, "message": error.description}, error.code
 
 
+def _unstorable_value(error: DataError):
+    """A value the database refuses (on PostgreSQL: out of a column's range, a NUL character…)
+    is the request's fault; say what the database said."""
+    return _domain_error(InvalidParameter(f"A value cannot be stored: {error.orig}".strip()))
+
+
 def _unexpected_error(error: Exception):
     if isinstance(error, HTTPException):
         return _http_error(error)
@@ -63,4 +70,5 @@ def _unexpected_error(error: Exception):
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(MlflowError, _domain_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(DataError, _unstorable_value)
     app.register_error_handler(Exception, _unexpected_error)

@@ -8,6 +8,19 @@ from marshmallow import Schema, ValidationError, fields
 from mlexp.errors import InvalidParameter
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_NUL = "\x00"
+NUL_MESSAGE = ("{where} holds a NUL character (U+0000), which cannot be stored (PostgreSQL text "
+               "refuses it, so no backend accepts it)")
+
+
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return _NUL in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 def _query_arguments(schema: Schema) -> dict:
@@ -18,6 +31,8 @@ def _query_arguments(schema: Schema) -> dict:
         if key not in request.args:
             continue
         values = request.args.getlist(key)
+        if any(_NUL in value for value in values):
+            raise InvalidParameter(NUL_MESSAGE.format(where=f"Query parameter {key!r}"))
         data[key] = values if isinstance(field, fields.List) else values[-1]
     for alias in ("run_uuid",):
         if alias in request.args and alias not in data:
@@ -50,6 +65,8 @@ def json_body() -> dict:
         raise InvalidParameter("Malformed JSON request body: it is nested too deeply") from exc
     if not isinstance(body, dict):
         raise InvalidParameter("The request body must be a JSON object")
+    if "\\u0000" in text and _holds_nul(body):
+        raise InvalidParameter(NUL_MESSAGE.format(where="The request body"))
     return body
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.sql import ColumnElement
 from mlexp.errors import InvalidParameter
 from mlexp.models import (Dataset, Experiment, ExperimentTag, InputTag, LatestMetric, Param, Run,
                           RunInput, RunTag)
+from mlexp.portable_sql import like_ignoring_case, like_with_case
 from mlexp.search.filter import Comparison
 from mlexp.search.order_by import OrderKey
 
@@ -28,30 +29,14 @@ def compare(column, comparator: str, value) -> ColumnElement:
         case "<=":
             return column <= value
         case "LIKE":
-            return _case_sensitive_like(column, value)
+            return like_with_case(column, value)
         case "ILIKE":
-            return func.lower(column).like(func.lower(value))
+            return like_ignoring_case(column, value)
         case "IN":
             return column.in_(value)
         case "NOT IN":
             return column.not_in(value)
     raise InvalidParameter(f"Unsupported comparator {comparator!r}")
-
-
-def _case_sensitive_like(column, pattern: str) -> ColumnElement:
-    """LIKE with case sensitivity, as MLflow means it; SQLite's own LIKE ignores ASCII case,
-    so the pattern is translated to a GLOB."""
-    glob = []
-    for ch in pattern:
-        if ch == "%":
-            glob.append("*")
-        elif ch == "_":
-            glob.append("?")
-        elif ch in "*?[":
-            glob.append(f"[{ch}]")
-        else:
-            glob.append(ch)
-    return column.op("GLOB")(literal("".join(glob)))
 
 
 def _key_value_condition(table, owner_column, comp: Comparison) -> ColumnElement:

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from mlexp.errors import NotFound
 from mlexp.extensions import db
 from mlexp.models import ACTIVE, DELETED, Experiment, ExperimentKey, Run, RunTag
+from mlexp.portable_sql import greatest
 from mlexp.services.experiments import get_experiment
 from mlexp.services.run_records import RunRecord, load_record
 
@@ -30,7 +31,7 @@ def experiment_summaries(*, deleted: bool, name_query: str, sort: str, descendin
                .order_by(Run.iid).limit(1).scalar_subquery())
     newest_run = (select(func.max(func.coalesce(Run.end_time, Run.start_time)))
                   .where(Run.experiment_id == Experiment.id).scalar_subquery())
-    last_activity = func.max(Experiment.last_update_time, func.coalesce(newest_run, 0))
+    last_activity = greatest(Experiment.last_update_time, func.coalesce(newest_run, 0))
     query = select(Experiment, run_count, creator, last_activity).where(
         Experiment.lifecycle_stage == (DELETED if deleted else ACTIVE))
     if name_query:

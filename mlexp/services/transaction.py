@@ -1,7 +1,7 @@
 """The one way services write: a unit of work that commits once or not at all."""
 from contextlib import contextmanager
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
 from mlexp.database import WRITE_OPTION
 from mlexp.errors import Busy
@@ -59,6 +59,9 @@ def dbapi_write_transaction():
         if "locked" in str(exc) or "busy" in str(exc):
             raise Busy("The database is busy; retry the request.") from exc
         raise
+    except dbapi.DataError as exc:  # as write_transaction's DataError, for the API's handler
+        connection.rollback()
+        raise DataError(None, None, exc) from exc
     except BaseException:
         connection.rollback()
         raise

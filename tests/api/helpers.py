@@ -50,8 +50,8 @@ def metrics_of(run: dict) -> dict:
 
 def make_api(tmp_path_factory, name: str):
     """A server of its own for a module's read-only tests: seed it once, then only read."""
-    from mlexp import create_app
     from tests.conftest import Api
+    from tests.databases import make_app
 
-    app = create_app({"TESTING": True}, instance_path=str(tmp_path_factory.mktemp(name)))
+    app = make_app(tmp_path_factory.mktemp(name))
     return Api(app.test_client())

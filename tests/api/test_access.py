@@ -15,9 +15,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from mlexp import create_app
 from mlexp.services import tokens as token_service
 from tests.api.helpers import tags_of
+from tests.databases import make_app
 
 API = "/api/2.0/mlflow"
 AJAX = "/ajax-api/2.0/mlflow"
@@ -165,7 +165,7 @@ def shared(tmp_path_factory):
     Tests that change tokens get a fresh `app` (and `world`) of their own. Tests that write with
     the write token do so in the "scratch" experiment, so the seeded data stays as made.
     """
-    app = create_app({"TESTING": True}, instance_path=str(tmp_path_factory.mktemp("shared")))
+    app = make_app(tmp_path_factory.mktemp("shared"))
     return seed_world(app)
 
 
@@ -181,8 +181,7 @@ LIMIT = 4096  # MAX_JSON_BYTES of `open_app`
 @pytest.fixture(scope="module")
 def open_app(tmp_path_factory):
     """A server with no tokens (access open) and a small JSON body limit; tests never add tokens."""
-    return create_app({"TESTING": True, "MAX_JSON_BYTES": LIMIT},
-                      instance_path=str(tmp_path_factory.mktemp("open")))
+    return make_app(tmp_path_factory.mktemp("open"), MAX_JSON_BYTES=LIMIT)
 
 
 @pytest.fixture
@@ -193,7 +192,7 @@ def open_client(open_app):
 @pytest.fixture(scope="module")
 def cli_app(tmp_path_factory):
     """A server for the tokens command; each test uses names of its own."""
-    return create_app({"TESTING": True}, instance_path=str(tmp_path_factory.mktemp("cli")))
+    return make_app(tmp_path_factory.mktemp("cli"))
 
 
 @pytest.fixture
@@ -607,7 +606,7 @@ def test_first_token_closes_access_when_the_token_cache_expires(app, client):
 # --- AUTH = "required" ---------------------------------------------------------------------
 
 def test_required_auth_answers_401_when_no_token_exists(tmp_path):
-    app = create_app({"TESTING": True, "AUTH": "required"}, instance_path=str(tmp_path))
+    app = make_app(tmp_path, AUTH="required")
     client = app.test_client()
     assert_unauthenticated(client.get(f"{API}/experiments/search"))
     assert_unauthenticated(client.post(f"{API}/experiments/create", json={"name": "x"}))
@@ -619,7 +618,7 @@ def test_required_auth_answers_401_when_no_token_exists(tmp_path):
 
 def test_required_auth_comes_from_mlexp_auth_environment_when_set(tmp_path, monkeypatch):
     monkeypatch.setenv("MLEXP_AUTH", "required")
-    app = create_app({"TESTING": True}, instance_path=str(tmp_path))
+    app = make_app(tmp_path)
     client = app.test_client()
     assert_unauthenticated(client.get(f"{API}/experiments/search"))
     token = add_token(app, "ci")
@@ -773,6 +772,7 @@ def test_cli_create_rejects_a_bad_name_when_given(cli_app):
     assert not any(name in listed for name in ("has space", "a/b", "<script>", "\u00e9"))
 
 
+@pytest.mark.sqlite_only  # reads the database files' bytes
 def test_only_the_sha256_is_stored_when_a_token_is_created(app, tmp_path):
     token = cli(app, "create", "stored", "--scope", "read").stdout.strip()
     digest = hashlib.sha256(token.encode()).hexdigest()
@@ -1107,7 +1107,7 @@ def test_json_body_limit_applies_whatever_the_content_type_when_posted(open_clie
 
 
 def test_json_body_limit_is_checked_after_access_when_tokens_exist(tmp_path):
-    small_app = create_app({"TESTING": True, "MAX_JSON_BYTES": LIMIT}, instance_path=str(tmp_path))
+    small_app = make_app(tmp_path, MAX_JSON_BYTES=LIMIT)
     client = small_app.test_client()
     reader = add_token(small_app, "reader", "read")
     big = {"name": "n" * (LIMIT + 10)}
@@ -1150,7 +1150,7 @@ def test_warning_names_the_address_when_serving_beyond_loopback_without_tokens(o
 def test_no_warning_when_serving_beyond_loopback_with_tokens_or_auth_required(shared, tmp_path, caplog):
     from mlexp.access import warn_if_exposed
 
-    required = create_app({"TESTING": True, "AUTH": "required"}, instance_path=str(tmp_path))
+    required = make_app(tmp_path, AUTH="required")
     with caplog.at_level(logging.WARNING, logger="mlexp"):
         warn_if_exposed(shared.app, "0.0.0.0")
         warn_if_exposed(required, "0.0.0.0")

@@ -1,7 +1,8 @@
 """The mlflow-artifacts API through the test client: limits, listings, errors."""
 import pytest
 
-from mlexp import create_app
+from tests.databases import make_app
+
 
 ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts"
 
@@ -9,7 +10,7 @@ ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts"
 @pytest.fixture
 def small_app(tmp_path):
     """A server whose uploads may be at most 1,000 bytes."""
-    return create_app({"TESTING": True, "MAX_UPLOAD_BYTES": 1000}, instance_path=str(tmp_path))
+    return make_app(tmp_path, MAX_UPLOAD_BYTES=1000)
 
 
 def _run_package(client) -> str:

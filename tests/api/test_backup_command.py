@@ -3,9 +3,13 @@ import json
 import os
 import sqlite3
 
+import pytest
+
 from mlexp import create_app
 from mlexp.artifact_store import TEMP_PREFIX
 from mlexp.cli import backup_command, restore_command
+
+pytestmark = pytest.mark.sqlite_only  # backup and restore support SQLite only
 
 
 def _upload(client, path: str, data: bytes = b"data") -> None:

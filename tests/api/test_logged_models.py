@@ -4,9 +4,9 @@ import uuid
 
 import pytest
 
-from mlexp import create_app
 from tests.api.helpers import INVALID, NOT_FOUND, assert_error, next_ms, now_ms, tags_of
 from tests.conftest import Api
+from tests.databases import make_app
 
 MODEL_ID = re.compile(r"^m-[0-9a-f]{32}$")
 ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts"
@@ -45,7 +45,7 @@ class ModelApi(Api):
 def client(tmp_path_factory):
     """One server for the module (a new app costs more than most tests): every test works in
     an experiment of its own, so searches never see another test's models."""
-    app = create_app({"TESTING": True}, instance_path=str(tmp_path_factory.mktemp("logged_models")))
+    app = make_app(tmp_path_factory.mktemp("logged_models"))
     return app.test_client()
 
 

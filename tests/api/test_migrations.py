@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 
 import mlexp.models  # noqa: F401  (every table on db.metadata)
 from mlexp import PROJECT_ROOT, create_app
@@ -24,6 +24,7 @@ from mlexp.migrate import (
     run_alembic,
     script_revisions,
 )
+from tests import databases
 from tests.conftest import Api
 
 RUN_A, RUN_B = "a" * 32, "b" * 32
@@ -43,8 +44,23 @@ def _db_path(instance) -> str:
     return os.path.join(str(instance), "mlexp.sqlite")
 
 
+def _url(instance) -> str:
+    """The instance's database: its SQLite file, or its own PostgreSQL database under --postgres."""
+    return databases.instance_config(instance, migrated=False).get("DATABASE_URI") or "sqlite:///" + _db_path(instance)
+
+
 def _engine(instance):
-    return create_engine("sqlite:///" + _db_path(instance))
+    return create_engine(_url(instance))
+
+
+def _start(instance):
+    """create_app on the instance's (possibly empty) database, as a server start does."""
+    return create_app({"TESTING": True, **databases.instance_config(instance, migrated=False)},
+                      instance_path=str(instance))
+
+
+def _env(instance) -> dict:
+    return {**os.environ, "MLEXP_INSTANCE": str(instance), **databases.instance_env(instance)}
 
 
 def _query(instance, sql: str) -> list[tuple]:
@@ -72,7 +88,10 @@ def _differences_from_models(instance) -> list:
 
 
 def _model_id_index_sql(instance) -> str:
-    (sql,) = _query(instance, "SELECT sql FROM sqlite_master WHERE name = 'ix_metrics_model_id'")[0]
+    if _url(instance).startswith("sqlite"):
+        (sql,) = _query(instance, "SELECT sql FROM sqlite_master WHERE name = 'ix_metrics_model_id'")[0]
+    else:
+        (sql,) = _query(instance, "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_metrics_model_id'")[0]
     return sql
 
 
@@ -104,12 +123,16 @@ def _insert_sample_data(instance, *, dataset_columns: bool = True) -> None:
                 ("INSERT INTO run_tags (run_id, key, value) VALUES (1, 'mlflow.runName', 'baseline'), "
                  "(1, 'stage', 'dev'), (2, 'mlflow.runName', 'wider')"),
                 (f"INSERT INTO metrics (id, run_id, key, value, is_nan, timestamp, step, model_id{dataset}) "
-                 f"VALUES (1, 1, 'loss', 0.5, 0, 3100, 0, NULL{dataset_values}), "
-                 f"(2, 1, 'loss', 0.25, 0, 3200, 1, NULL{dataset_values})"),
+                 f"VALUES (1, 1, 'loss', 0.5, FALSE, 3100, 0, NULL{dataset_values}), "
+                 f"(2, 1, 'loss', 0.25, FALSE, 3200, 1, NULL{dataset_values})"),
                 ("INSERT INTO latest_metrics (run_id, key, value, is_nan, timestamp, step) "
-                 "VALUES (1, 'loss', 0.25, 0, 3200, 1)"),
+                 "VALUES (1, 'loss', 0.25, FALSE, 3200, 1)"),
             ):
                 connection.execute(text(sql))
+            if connection.dialect.name == "postgresql":  # explicit ids leave the sequences behind
+                for table in ("experiments", "runs", "metrics"):
+                    connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                            f"(SELECT max(id) FROM {table}))"))
     finally:
         engine.dispose()
 
@@ -147,27 +170,30 @@ def test_cheap_revision_reader_agrees_with_alembic_when_reading_the_versions_fol
 
 
 def test_fresh_database_is_upgraded_to_head_with_every_table_when_the_app_starts(tmp_path):
-    create_app({"TESTING": True}, instance_path=str(tmp_path))
+    _start(tmp_path)
 
     assert _revisions(tmp_path) == HEADS
-    tables = {name for (name,) in _query(tmp_path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert tables - {"sqlite_sequence"} == set(db.metadata.tables) | {"alembic_version"}
+    engine = _engine(tmp_path)
+    tables = set(inspect(engine).get_table_names())
+    engine.dispose()
+    assert tables == set(db.metadata.tables) | {"alembic_version"}
     assert _query(tmp_path, "SELECT id, name FROM experiments") == [(0, "Default")]
-    assert "WHERE model_id IS NOT NULL" in _model_id_index_sql(tmp_path)
+    assert "model_id IS NOT NULL" in _model_id_index_sql(tmp_path)
 
 
 def test_models_and_migrations_agree_when_the_database_is_at_head(tmp_path):
     """A change to models.py without a migration (`flask --app app db migrate`) fails here."""
-    create_app({"TESTING": True}, instance_path=str(tmp_path))
+    _start(tmp_path)
 
     assert _differences_from_models(tmp_path) == []
 
 
+@pytest.mark.sqlite_only
 def test_second_start_changes_nothing_when_the_database_is_at_head(tmp_path):
-    create_app({"TESTING": True}, instance_path=str(tmp_path))
+    _start(tmp_path)
     before = _query(tmp_path, "SELECT type, name, sql FROM sqlite_master ORDER BY name")
 
-    create_app({"TESTING": True}, instance_path=str(tmp_path))
+    _start(tmp_path)
 
     assert _query(tmp_path, "SELECT type, name, sql FROM sqlite_master ORDER BY name") == before
     assert _query(tmp_path, "SELECT count(*) FROM experiments") == [(1,)]
@@ -178,7 +204,7 @@ def test_data_survives_when_a_first_revision_database_is_upgraded_to_head(tmp_pa
     _insert_sample_data(tmp_path)
     assert _revisions(tmp_path) == {FIRST}
 
-    app = create_app({"TESTING": True}, instance_path=str(tmp_path))
+    app = _start(tmp_path)
 
     assert _revisions(tmp_path) == HEADS
     _assert_sample_data_served(app)
@@ -205,13 +231,14 @@ def _make_legacy_database(instance, *, oldest: bool) -> None:
     engine.dispose()
 
 
+@pytest.mark.sqlite_only  # databases made before migrations were always SQLite files
 @pytest.mark.parametrize("oldest", [False, True], ids=["recent", "oldest"])
 def test_legacy_database_is_adopted_and_keeps_its_data_when_made_before_migrations(tmp_path, oldest):
     _make_legacy_database(tmp_path, oldest=oldest)
     _insert_sample_data(tmp_path, dataset_columns=not oldest)
     assert _query(tmp_path, "SELECT name FROM sqlite_master WHERE name = 'alembic_version'") == []
 
-    app = create_app({"TESTING": True}, instance_path=str(tmp_path))
+    app = _start(tmp_path)
 
     assert _revisions(tmp_path) == HEADS
     assert _differences_from_models(tmp_path) == []
@@ -221,6 +248,7 @@ def test_legacy_database_is_adopted_and_keeps_its_data_when_made_before_migratio
     _assert_sample_data_served(app)
 
 
+@pytest.mark.sqlite_only
 def test_legacy_database_is_refused_and_left_unchanged_when_a_table_lacks_a_required_column(tmp_path):
     _make_legacy_database(tmp_path, oldest=False)
     engine = _engine(tmp_path)
@@ -232,11 +260,12 @@ def test_legacy_database_is_refused_and_left_unchanged_when_a_table_lacks_a_requ
     before = _query(tmp_path, "SELECT type, name, sql FROM sqlite_master ORDER BY name")
 
     with pytest.raises(LegacySchemaError, match="run_model_links has no column direction"):
-        create_app({"TESTING": True}, instance_path=str(tmp_path))
+        _start(tmp_path)
 
     assert _query(tmp_path, "SELECT type, name, sql FROM sqlite_master ORDER BY name") == before
 
 
+@pytest.mark.sqlite_only
 def test_legacy_adoption_is_refused_when_the_differences_cannot_be_repaired(tmp_path):
     _make_legacy_database(tmp_path, oldest=False)
     engine = _engine(tmp_path)
@@ -256,14 +285,14 @@ def test_legacy_adoption_is_refused_when_the_differences_cannot_be_repaired(tmp_
 
 
 def test_database_from_a_newer_mlexp_is_refused_naming_both_revisions(tmp_path):
-    create_app({"TESTING": True}, instance_path=str(tmp_path))
+    _start(tmp_path)
     engine = _engine(tmp_path)
     with engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = 'f00dfeed0001'"))
     engine.dispose()
 
     with pytest.raises(DatabaseTooNew) as refused:
-        create_app({"TESTING": True}, instance_path=str(tmp_path))
+        _start(tmp_path)
 
     message = str(refused.value)
     assert "f00dfeed0001" in message and all(head in message for head in HEADS)
@@ -271,7 +300,7 @@ def test_database_from_a_newer_mlexp_is_refused_naming_both_revisions(tmp_path):
 
 
 def test_server_exits_with_a_message_and_no_traceback_when_the_database_is_newer(tmp_path):
-    create_app({"TESTING": True}, instance_path=str(tmp_path))
+    _start(tmp_path)
     engine = _engine(tmp_path)
     with engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = 'f00dfeed0001'"))
@@ -279,7 +308,8 @@ def test_server_exits_with_a_message_and_no_traceback_when_the_database_is_newer
 
     # An address no interface has: were the database accepted, serving would fail at once too.
     done = subprocess.run([sys.executable, "app.py", "--instance", str(tmp_path), "--host", "203.0.113.1"],
-                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, check=False)
+                          cwd=PROJECT_ROOT, env=_env(tmp_path), capture_output=True, text=True, timeout=120,
+                          check=False)
 
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
@@ -293,7 +323,7 @@ def test_servers_starting_together_on_a_new_instance_create_the_schema_once(tmp_
                "while not os.path.exists(sys.argv[3]): time.sleep(0.001)\n"
                "create_app(instance_path=sys.argv[2])")
     servers = [subprocess.Popen([sys.executable, "-c", starter, PROJECT_ROOT, str(tmp_path), str(go)],
-                                stderr=subprocess.PIPE, text=True) for _ in range(4)]
+                                env=_env(tmp_path), stderr=subprocess.PIPE, text=True) for _ in range(4)]
     deadline = time.monotonic() + 120
     while len(list(tmp_path.glob("go.ready.*"))) < 4 and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -306,7 +336,7 @@ def test_servers_starting_together_on_a_new_instance_create_the_schema_once(tmp_
 
 
 def test_flask_db_upgrade_and_current_commands_work_when_run_from_the_shell(tmp_path):
-    env = {**os.environ, "MLEXP_INSTANCE": str(tmp_path)}
+    env = _env(tmp_path)
     flask = [sys.executable, "-m", "flask", "--app", "app"]
     subprocess.run(flask + ["db", "upgrade"], cwd=PROJECT_ROOT, env=env, check=True, capture_output=True)
     assert _revisions(tmp_path) == HEADS
@@ -321,7 +351,7 @@ def test_init_db_command_reports_the_database_when_it_is_already_at_head(app):
     result = app.test_cli_runner().invoke(args=["init-db"])
 
     assert result.exit_code == 0, result.output
-    assert "Database ready at sqlite:///" in result.output
+    assert f"Database ready at {app.config['DATABASE_URI'].split(':')[0]}:" in result.output
 
 
 def test_migrations_render_for_postgresql_when_run_offline():

@@ -3,9 +3,9 @@ import uuid
 
 import pytest
 
-from mlexp import create_app
 from tests.api.helpers import INVALID, NOT_FOUND, assert_error
 from tests.conftest import Api
+from tests.databases import make_app
 
 CONTEXT = "mlflow.data.context"
 
@@ -26,7 +26,7 @@ def dataset_input(context: str | None = "training", **fields) -> dict:
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     """One server for the module: each test logs to runs of an experiment of its own."""
-    app = create_app({"TESTING": True}, instance_path=str(tmp_path_factory.mktemp("run_inputs")))
+    app = make_app(tmp_path_factory.mktemp("run_inputs"))
     return app.test_client()
 
 

@@ -12,7 +12,7 @@ from mlexp.models import Run
 
 KEY = st.text(alphabet=st.characters(whitelist_categories=("L", "N"), whitelist_characters="_-. /"),
               min_size=1, max_size=20).filter(lambda k: k.strip(" ./") == k and ".." not in k and "//" not in k)
-VALUE = st.text(max_size=40)
+VALUE = st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=40)  # NUL: refused
 DOUBLE = st.floats(allow_nan=True, allow_infinity=True, width=64)
 
 

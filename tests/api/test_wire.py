@@ -372,3 +372,25 @@ def test_head_reads_the_query_string_when_a_get_route_is_asked_with_head(seeded)
     response = api.client.head("/api/2.0/mlflow/experiments/get",
                                query_string={"experiment_id": ids["experiment_id"]})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("body", [
+    {"tags": [{"key": "note", "value": "a\u0000b"}]},
+    {"params": [{"key": "p\u0000", "value": "1"}]},
+    {"metrics": [{"key": "m\u0000", "value": 1.0, "timestamp": 1, "step": 0}]},
+], ids=["tag-value", "param-key", "metric-key"])
+def test_nul_character_is_invalid_parameter_and_stores_nothing_when_logged(api, run_id, get_run, body):
+    """PostgreSQL text cannot hold U+0000, so every backend refuses it the same way."""
+    result = api.post("/runs/log-batch", {"run_id": run_id, **body})
+
+    assert_error(result, INVALID, "NUL character")
+    data = get_run(run_id)["data"]
+    assert data.get("params", []) == [] and data.get("metrics", []) == []
+    assert [t["key"] for t in data["tags"]] == ["mlflow.runName"]
+
+
+def test_nul_character_in_a_query_parameter_is_invalid_parameter_when_read(seeded):
+    api, _ = seeded
+    result = api.get("/experiments/get-by-name", {"experiment_name": "x\u0000y"})
+
+    assert_error(result, INVALID, "experiment_name", "NUL character")

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from tests import databases
 from tests.e2e.conftest import PROJECT_ROOT, server_url  # noqa: F401  (a fixture)
 
 CHROMIUM = "/usr/bin/chromium"
@@ -18,7 +19,8 @@ def server_instance(tmp_path_factory):
     """An instance filled by `flask --app app demo`, for the live server to serve."""
     instance = tmp_path_factory.mktemp("browser-instance")
     subprocess.run([sys.executable, "-m", "flask", "--app", "app", "demo"], cwd=PROJECT_ROOT, check=True,
-                   env={**os.environ, "MLEXP_INSTANCE": str(instance)}, capture_output=True)
+                   env={**os.environ, "MLEXP_INSTANCE": str(instance), **databases.instance_env(instance)},
+                   capture_output=True)
     return instance
 
 

@@ -4,8 +4,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from mlexp import create_app
 from mlexp.services import tokens as token_service
+from tests.databases import make_app
 from tests.e2e.live_server import LiveServer
 
 CSP_MARK = "Content Security Policy"
@@ -21,7 +21,7 @@ document.addEventListener("securitypolicyviolation",
 def protected_server(tmp_path_factory):
     """A live server over the demo data with a write token `browser-writer` and a read token."""
     instance = tmp_path_factory.mktemp("login-instance")
-    app = create_app(instance_path=str(instance))
+    app = make_app(instance)
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     with app.app_context():

@@ -8,6 +8,8 @@ import time
 
 import requests
 
+from tests import databases
+
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -18,8 +20,8 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class LiveServer:
-    """One `python app.py` process on a free port of `host`, serving `instance`; `url` is on
-    loopback either way."""
+    """One `python app.py` process on a free port of `host`, serving `instance` (its database where
+    this test run keeps them: see tests/databases.py); `url` is on loopback either way."""
 
     def __init__(self, instance, log_name: str = "server.log", host: str = "127.0.0.1"):
         self.instance = str(instance)
@@ -29,11 +31,13 @@ class LiveServer:
         os.makedirs(self.instance, exist_ok=True)
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "app.py", "--host", host, "--port", str(self.port),
-                 "--instance", self.instance],
-                cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
+                self.command(host), cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
+                env={**os.environ, "MLEXP_INSTANCE": self.instance, **databases.instance_env(self.instance)},
             )
         self._wait_until_healthy()
+
+    def command(self, host: str) -> list[str]:
+        return [sys.executable, "app.py", "--host", host, "--port", str(self.port), "--instance", self.instance]
 
     def _wait_until_healthy(self) -> None:
         deadline = time.monotonic() + 30
@@ -41,7 +45,7 @@ class LiveServer:
             try:
                 if requests.get(self.url + "/health", timeout=1).text == "OK":
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening, or workers still booting
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.process.kill()
@@ -67,3 +71,15 @@ class LiveServer:
         """SIGKILL: no handler runs, nothing is flushed or cleaned up, as in a crash."""
         os.kill(self.process.pid, signal.SIGKILL)
         self.process.wait()
+
+
+class GunicornServer(LiveServer):
+    """The team deployment README.md describes: gunicorn's threaded workers, several processes."""
+
+    def __init__(self, instance, workers: int, threads: int = 4, log_name: str = "gunicorn.log"):
+        self.workers, self.threads = workers, threads
+        super().__init__(instance, log_name)
+
+    def command(self, host: str) -> list[str]:
+        return [sys.executable, "-m", "gunicorn", "--workers", str(self.workers), "--threads", str(self.threads),
+                "--bind", f"{host}:{self.port}", "app:app"]

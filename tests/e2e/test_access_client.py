@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from mlexp import create_app
+from tests import databases
+from tests.databases import make_app
 from tests.e2e.live_server import PROJECT_ROOT, LiveServer
 
 CREDENTIAL_VARIABLES = ("MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD")
@@ -24,7 +25,7 @@ SERVING = "mlexp serving on"
 def _start_token_command(instance, name: str, scope: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "app", "tokens", "create", name, "--scope", scope],
-        cwd=PROJECT_ROOT, env={**os.environ, "MLEXP_INSTANCE": str(instance)},
+        cwd=PROJECT_ROOT, env={**os.environ, "MLEXP_INSTANCE": str(instance), **databases.instance_env(instance)},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -45,7 +46,7 @@ def access_server(tmp_path_factory):
     tokens made before it starts, it must not print the open-access warning.
     """
     instance = tmp_path_factory.mktemp("access-instance")
-    create_app(instance_path=str(instance))  # tables and the Default experiment
+    make_app(instance)  # tables and the Default experiment
     commands = {"writer": _start_token_command(instance, "e2e-writer", "write"),
                 "reader": _start_token_command(instance, "e2e-reader", "read")}
     try:

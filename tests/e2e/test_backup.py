@@ -11,6 +11,8 @@ import pytest
 from mlexp.backup import database_in_use
 from tests.e2e.live_server import PROJECT_ROOT, LiveServer
 
+pytestmark = pytest.mark.sqlite_only  # backup and restore support SQLite only
+
 PRE_RUNS = 3
 POINTS_PER_RUN = 50
 

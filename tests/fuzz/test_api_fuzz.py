@@ -27,9 +27,9 @@ from hypothesis import strategies as st
 from marshmallow import Schema
 from marshmallow import fields as mm
 
-from mlexp import create_app
 from mlexp.artifact_store import TEMP_PREFIX
 from mlexp.errors import HTTP_STATUS, ErrorCode
+from tests.databases import make_app
 from tests.fuzz.seed import revive, seed
 from tests.fuzz.strategies import (CONTENT_TYPES, FILTERS, HEADERS, JSON_VALUES, MANY_ORDER_KEYS,
                                    NASTY_TEXT, ORDER_BY_LISTS, PAGE_TOKENS, RAW_BODIES, RAW_QUERIES,
@@ -237,7 +237,7 @@ def query_string(fields: dict) -> str:
 def fuzz(tmp_path_factory):
     """One seeded server for the whole module; prints the figures when the module is done."""
     instance = tmp_path_factory.mktemp("fuzz")
-    app = create_app({"TESTING": True}, instance_path=str(instance))
+    app = make_app(instance)
     (instance / "outside.txt").write_text("must survive")
     fuzzer = Fuzzer(app, seed(app.test_client()))
     fuzzer.instance_files = set(os.listdir(instance))  # nothing may appear beside them

@@ -1,0 +1,93 @@
+"""The team deployment from README.md: gunicorn with four worker processes on one database
+(a PostgreSQL database under `pytest --postgres`, the instance's SQLite file otherwise), while
+sixteen clients in four processes create runs in one experiment and log to shared runs."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import requests
+
+from tests.e2e.live_server import GunicornServer
+
+API = "/api/2.0/mlflow"
+WORKERS = 4
+PROCESSES = 4
+THREADS_PER_PROCESS = 4
+SHARED_RUNS = 2
+SECONDS = 6
+WRITER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "concurrency_writer.py")
+
+
+def _post(url: str, path: str, body: dict) -> dict:
+    response = requests.post(url + API + path, json=body, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _all_run_ids(url: str, experiment_id: str) -> list[str]:
+    found, token = [], None
+    while True:
+        page = _post(url, "/runs/search", {"experiment_ids": [experiment_id], "max_results": 500,
+                                           **({"page_token": token} if token else {})})
+        found += [run["info"]["run_id"] for run in page.get("runs", [])]
+        token = page.get("next_page_token")
+        if not token:
+            return found
+
+
+def _stored_points(url: str, run_id: str, key: str) -> int:
+    response = requests.get(url + API + "/metrics/get-history", params={"run_id": run_id, "metric_key": key},
+                            timeout=60)
+    assert response.status_code == 200, response.text
+    return len(response.json().get("metrics", []))
+
+
+def test_iids_stay_gapless_and_no_write_is_lost_when_gunicorn_workers_serve_many_clients(tmp_path):
+    server = GunicornServer(tmp_path / "instance", workers=WORKERS)
+    try:
+        experiment_id = _post(server.url, "/experiments/create", {"name": "team"})["experiment_id"]
+        shared = [_post(server.url, "/runs/create", {"experiment_id": experiment_id})["run"]["info"]["run_id"]
+                  for _ in range(SHARED_RUNS)]
+        start_at = time.time() + 3
+        processes = []
+        for p in range(PROCESSES):
+            chosen = list(range(p * THREADS_PER_PROCESS, (p + 1) * THREADS_PER_PROCESS))
+            own = [_post(server.url, "/runs/create", {"experiment_id": "0"})["run"]["info"]["run_id"]
+                   for _ in chosen]
+            config = {"url": server.url, "start_at": start_at, "stop_at": start_at + SECONDS,
+                      "workers": chosen, "own_runs": own, "shared_runs": shared,
+                      "experiment_id": experiment_id}
+            processes.append(subprocess.Popen([sys.executable, WRITER, json.dumps(config)],
+                                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        reports = []
+        for process in processes:
+            out, err = process.communicate(timeout=SECONDS + 120)
+            assert process.returncode == 0, err
+            reports += json.loads(out)
+        acknowledged: dict[tuple[str, str], int] = {}
+        for report in reports:
+            for run_id, keys in report["acknowledged"].items():
+                for key, count in keys.items():
+                    acknowledged[run_id, key] = acknowledged.get((run_id, key), 0) + count
+        stored = {(run_id, key): _stored_points(server.url, run_id, key) for run_id, key in acknowledged}
+        listed = _all_run_ids(server.url, experiment_id)
+        log = server.log()
+    finally:
+        server.stop()
+
+    failures = [f for r in reports for f in r["failures"]]
+    created = [tuple(pair) for r in reports for pair in r["created"]]
+    iids = sorted(iid for _, iid in created)
+    print(f"\nteam deployment ({WORKERS} gunicorn workers; {PROCESSES} x {THREADS_PER_PROCESS} clients, "
+          f"{SECONDS} s): {len(created)} runs created in one experiment, "
+          f"{sum(r['requests_ok'] for r in reports)} log-batch requests acknowledged, {len(failures)} failed; "
+          f"metric points acknowledged {sum(acknowledged.values())} vs stored {sum(stored.values())}")
+    assert failures == [], failures[:5]
+    assert log.count("Booting worker with pid") >= WORKERS, log[-3000:]
+    assert "Traceback" not in log, log[-3000:]
+    assert len(created) > WORKERS
+    assert iids == list(range(SHARED_RUNS + 1, SHARED_RUNS + 1 + len(created)))  # unique and gapless
+    assert sorted(listed) == sorted(shared + [run_id for run_id, _ in created])
+    assert stored == acknowledged
