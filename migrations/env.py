@@ -17,6 +17,7 @@ from flask import current_app
 
 import mlexp.models  # noqa: F401  (every table on db.metadata, for autogenerate)
 from mlexp.extensions import db
+from mlexp.migrate import lock_database_for_migration
 
 config = context.config
 logger = logging.getLogger('alembic.env')
@@ -53,8 +54,10 @@ def run_migrations_online():
     """Flask-Migrate's command line: a connection of the app's own engine."""
     conf_args = {**CONFIGURE_ARGS, **current_app.extensions['migrate'].configure_args}
     conf_args.setdefault('process_revision_directives', process_revision_directives)
-    # mlexp_write: SQLite takes the write lock up front (BEGIN IMMEDIATE), see mlexp/database.py.
-    with db.engine.connect().execution_options(mlexp_write=True) as connection:
+    # mlexp_write: SQLite takes the write lock up front (BEGIN IMMEDIATE), see mlexp/database.py;
+    # on PostgreSQL an advisory lock keeps servers starting on other hosts waiting meanwhile.
+    with db.engine.connect().execution_options(mlexp_write=True) as connection, connection.begin():
+        lock_database_for_migration(connection)
         run_migrations_on(connection, conf_args)
 
 
