@@ -32,6 +32,7 @@ class LiveServer:
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 self.command(host), cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: a kill reaches gunicorn's workers too
                 env={**os.environ, "MLEXP_INSTANCE": self.instance, **databases.instance_env(self.instance)},
             )
         self._wait_until_healthy()
@@ -48,8 +49,7 @@ class LiveServer:
             except (requests.ConnectionError, requests.Timeout):  # not listening, or workers still booting
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
-                self.process.kill()
-                self.process.wait()
+                self._kill_group()
                 raise RuntimeError("server did not start:\n" + self.log())
             time.sleep(0.05)
 
@@ -64,12 +64,17 @@ class LiveServer:
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                self._kill_group()
 
     def kill(self) -> None:
         """SIGKILL: no handler runs, nothing is flushed or cleaned up, as in a crash."""
-        os.kill(self.process.pid, signal.SIGKILL)
+        self._kill_group()
+
+    def _kill_group(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         self.process.wait()
 
 
