@@ -6,7 +6,7 @@ from mlexp.ci import ci_record
 from mlexp.errors import InvalidParameter
 from mlexp.services import browse, runs
 from mlexp.services.artifacts import store
-from mlexp.services.metrics import get_metric_history, metric_history_for_chart
+from mlexp.services.metrics import get_metric_history, metric_histories_for_charts
 from mlexp.web.charts import Series, downsample, line_chart
 from mlexp.web import model_presenters
 
@@ -148,16 +148,17 @@ PREVIEW_KINDS = {".png": "image", ".jpg": "image", ".jpeg": "image", ".gif": "im
 def run_page(experiment_id: str, iid: int) -> RunPage:
     """Raises: NotFound for an unknown experiment or run."""
     experiment, record = browse.run_by_iid(experiment_id, iid)
-    metrics = []
-    for metric in record.metrics:
-        points, count, x_is_step = metric_history_for_chart(record.uuid, metric.key)
-        chart = line_chart([Series(metric.key, points)], title=metric.key,
-                           x_label="step" if x_is_step else "time (ms)")
-        metrics.append((metric, count, chart))
+    # The long reads first, on their own threads; the rest of the page is gathered meanwhile.
+    histories = metric_histories_for_charts(record.uuid, [metric.key for metric in record.metrics])
     tags = sorted(record.tags)
     parent, children = browse.related_runs(record)
     package_path = f"ml_experiment_{experiment.id}/{record.iid}"
     files = store().walk_files(package_path)
+    metrics = []
+    for metric, (points, count, x_is_step) in zip(record.metrics, histories):
+        chart = line_chart([Series(metric.key, points)], title=metric.key,
+                           x_label="step" if x_is_step else "time (ms)")
+        metrics.append((metric, count, chart))
     return RunPage(experiment, record, metrics, [t for t in tags if t[0].startswith("mlflow.")],
                    [t for t in tags if not t[0].startswith("mlflow.")], parent, children, files,
                    package_path, ci_record(dict(record.tags)), model_presenters.run_versions(record.uuid),

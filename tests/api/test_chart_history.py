@@ -6,7 +6,7 @@ import pytest
 
 from mlexp.domain import MetricPoint
 from mlexp.services import run_data
-from mlexp.services.metrics import metric_history_for_chart
+from mlexp.services.metrics import metric_histories_for_charts, metric_history_for_chart
 
 
 def _expected(points: list[tuple[int, float]], max_points: int) -> list[tuple[float, float]]:
@@ -80,3 +80,22 @@ def test_many_points_on_few_steps_keep_every_step_bucket(app, api):
         chart, count, x_is_step = metric_history_for_chart(run_id, "m", max_points=100)
     assert x_is_step and count == 500
     assert chart == _expected([(p.step, p.value) for p in points], 100)
+
+
+def test_histories_read_in_slices_on_reader_threads_equal_one_read_each(app, api):
+    """The run page's reader threads (services.metrics.metric_histories_for_charts) give exactly
+    metric_history_for_chart's answer for every kind of history, in the keys' order."""
+    rng = random.Random(7)
+    run_id = api.create_run()["info"]["run_id"]
+    points = [MetricPoint("long", rng.uniform(-1, 1), 1_000 + s, s) for s in range(5_000)]
+    points += [MetricPoint("by-time", rng.random(), 1_700_000_000_000 + i * 7, 0) for i in range(700)]
+    points += [MetricPoint("short", float(s), 10 + s, s) for s in range(5)]
+    points += [MetricPoint("only-nan", math.nan, 5, 0), MetricPoint("one", 2.5, 9, 3)]
+    keys = ["short", "long", "only-nan", "by-time", "one"]
+    with app.app_context():
+        _log(run_id, points)
+        one_by_one = [metric_history_for_chart(run_id, key, max_points=80) for key in keys]
+        sliced = list(metric_histories_for_charts(run_id, keys, max_points=80))
+
+    assert sliced == one_by_one
+    assert [len(chart) for chart, _, _ in sliced][:3] == [5, 80, 0]
