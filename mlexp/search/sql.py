@@ -1,7 +1,7 @@
 """Parsed comparisons and order keys → SQLAlchemy clauses, so the database filters and sorts."""
 from dataclasses import dataclass
 
-from sqlalchemy import (String, and_, case, cast, exists, false, func, literal, not_, or_, tuple_)
+from sqlalchemy import String, and_, case, cast, exists, false, not_, or_, tuple_
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 

@@ -131,7 +131,8 @@ _CHART_READERS = ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 
 _SLICES = 2
 
 
-def metric_histories_for_charts(run_id: str, keys: list[str], max_points: int = 400) -> Iterator[tuple[list, int, bool]]:
+def metric_histories_for_charts(run_id: str, keys: list[str],
+                                max_points: int = 400) -> Iterator[tuple[list, int, bool]]:
     """metric_history_for_chart of each key, in order, the long reads on reader threads.
 
     A run page with five 100,000-point metrics spent ~50 ms per metric in SQLite, one after the

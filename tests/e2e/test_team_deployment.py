@@ -2,48 +2,35 @@
 (a PostgreSQL database under `pytest --postgres`, the instance's SQLite file otherwise), while
 sixteen clients in four processes create runs in one experiment and log to shared runs."""
 import hashlib
-import json
 import os
-import subprocess
-import sys
 import time
 
 import pytest
 import requests
 
 from tests.e2e.live_server import GunicornServer
+from tests.e2e.rest import acknowledged_points, post, run_writers, stored_points
 
-API = "/api/2.0/mlflow"
 WORKERS = 4
 PROCESSES = 4
 THREADS_PER_PROCESS = 4
 SHARED_RUNS = 2
 SECONDS = 6
-WRITER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "concurrency_writer.py")
 
 
-def _post(url: str, path: str, body: dict) -> dict:
-    response = requests.post(url + API + path, json=body, timeout=30)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def _all_run_ids(url: str, experiment_id: str) -> list[str]:
     found, token = [], None
     while True:
-        page = _post(url, "/runs/search", {"experiment_ids": [experiment_id], "max_results": 500,
-                                           **({"page_token": token} if token else {})})
+        page = post(url, "/runs/search", {"experiment_ids": [experiment_id], "max_results": 500,
+                                          **({"page_token": token} if token else {})})
         found += [run["info"]["run_id"] for run in page.get("runs", [])]
         token = page.get("next_page_token")
         if not token:
             return found
 
 
-def _stored_points(url: str, run_id: str, key: str) -> int:
-    response = requests.get(url + API + "/metrics/get-history", params={"run_id": run_id, "metric_key": key},
-                            timeout=60)
-    assert response.status_code == 200, response.text
-    return len(response.json().get("metrics", []))
 
 
 @pytest.fixture(scope="module")
@@ -54,31 +41,20 @@ def team_server(tmp_path_factory):
 
 
 def test_iids_stay_gapless_and_no_write_is_lost_when_gunicorn_workers_serve_many_clients(team_server):
-    experiment_id = _post(team_server.url, "/experiments/create", {"name": "team"})["experiment_id"]
-    shared = [_post(team_server.url, "/runs/create", {"experiment_id": experiment_id})["run"]["info"]["run_id"]
+    experiment_id = post(team_server.url, "/experiments/create", {"name": "team"})["experiment_id"]
+    shared = [post(team_server.url, "/runs/create", {"experiment_id": experiment_id})["run"]["info"]["run_id"]
               for _ in range(SHARED_RUNS)]
     start_at = time.time() + 3
-    processes = []
+    configs = []
     for p in range(PROCESSES):
         chosen = list(range(p * THREADS_PER_PROCESS, (p + 1) * THREADS_PER_PROCESS))
-        own = [_post(team_server.url, "/runs/create", {"experiment_id": "0"})["run"]["info"]["run_id"]
+        own = [post(team_server.url, "/runs/create", {"experiment_id": "0"})["run"]["info"]["run_id"]
                for _ in chosen]
-        config = {"url": team_server.url, "start_at": start_at, "stop_at": start_at + SECONDS,
-                  "workers": chosen, "own_runs": own, "shared_runs": shared,
-                  "experiment_id": experiment_id}
-        processes.append(subprocess.Popen([sys.executable, WRITER, json.dumps(config)],
-                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-    reports = []
-    for process in processes:
-        out, err = process.communicate(timeout=SECONDS + 120)
-        assert process.returncode == 0, err
-        reports += json.loads(out)
-    acknowledged: dict[tuple[str, str], int] = {}
-    for report in reports:
-        for run_id, keys in report["acknowledged"].items():
-            for key, count in keys.items():
-                acknowledged[run_id, key] = acknowledged.get((run_id, key), 0) + count
-    stored = {(run_id, key): _stored_points(team_server.url, run_id, key) for run_id, key in acknowledged}
+        configs.append({"url": team_server.url, "start_at": start_at, "stop_at": start_at + SECONDS,
+                        "workers": chosen, "own_runs": own, "shared_runs": shared, "experiment_id": experiment_id})
+    reports = run_writers(configs, timeout=SECONDS + 120)
+    acknowledged = acknowledged_points(reports)
+    stored = {(run_id, key): stored_points(team_server.url, run_id, key) for run_id, key in acknowledged}
     listed = _all_run_ids(team_server.url, experiment_id)
     log = team_server.log()
 
@@ -101,8 +77,8 @@ def test_iids_stay_gapless_and_no_write_is_lost_when_gunicorn_workers_serve_many
 def test_artifacts_round_trip_whole_when_uploaded_through_gunicorn_workers(team_server):
     """Uploads reach the app as a plain wsgi.input stream under gunicorn (waitress spools them)."""
     url = team_server.url
-    experiment_id = _post(url, "/experiments/create", {"name": "team-artifacts"})["experiment_id"]
-    run = _post(url, "/runs/create", {"experiment_id": experiment_id})["run"]["info"]
+    experiment_id = post(url, "/experiments/create", {"name": "team-artifacts"})["experiment_id"]
+    run = post(url, "/runs/create", {"experiment_id": experiment_id})["run"]["info"]
     iid = run["artifact_uri"].rsplit("/", 1)[1]
     base = f"{url}/api/2.0/mlflow-artifacts/artifacts/ml_experiment_{experiment_id}/{iid}"
     payload = os.urandom(24 * 1024 * 1024 + 7)
