@@ -1,17 +1,15 @@
 """A metric's full history, in MLflow's order: timestamp, then step, then value."""
 import functools
-import os
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import bindparam, func, select, union_all
 
 from mlexp.extensions import db
 from mlexp.models import Metric
 from mlexp.search.paging import decode_page_token, encode_page_token, validate_max_results
 from mlexp.services.prepared import Prepared
+from mlexp.services.readers import submit_read
 from mlexp.services.runs import get_run_row
 
 MAX_HISTORY_PAGE = 25_000_000
@@ -123,9 +121,6 @@ def metric_history_for_chart(run_id: str, key: str, max_points: int = 400) -> tu
     return _finish_chart(plan, _read_buckets(plan, 0, plan.buckets) if plan.buckets else [], max_points)
 
 
-# Chart readers shared by all requests, so concurrent run pages cannot multiply the threads.
-_CHART_READERS = ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 1)),
-                                    thread_name_prefix="mlexp-chart")
 # Each history's buckets are read in this many slices, so the slices of five histories share
 # two cores evenly (five whole histories on two readers would leave one reading alone at the end).
 _SLICES = 2
@@ -136,27 +131,18 @@ def metric_histories_for_charts(run_id: str, keys: list[str],
     """metric_history_for_chart of each key, in order, the long reads on reader threads.
 
     A run page with five 100,000-point metrics spent ~50 ms per metric in SQLite, one after the
-    other. sqlite3 and psycopg release the GIL while a statement runs, so with two or more cores
-    the reads overlap. The bucket reads start at once, in slices, each on a reader thread with
-    its own app context, hence its own session and pooled connection; the caller can do other
-    work before iterating. (Each slice reads its own snapshot: points logged meanwhile may show
-    in one slice and not yet in another, as with any page read while a run is logging.)
+    other. The bucket reads now start at once, in slices, on services/readers.py's threads, and
+    overlap; the caller can do other work before iterating.
 
     Raises:
         NotFound: no such run.
     """
     run_pk = get_run_row(run_id).id
     plans = [_plan_chart(run_pk, key, max_points) for key in keys]
-    app = current_app._get_current_object()
-
-    def read(plan: _ChartPlan, first: int, last: int) -> list:
-        with app.app_context():
-            return _read_buckets(plan, first, last)
-
     slices = []
     for plan in plans:
         cuts = [plan.buckets * i // _SLICES for i in range(_SLICES + 1)]
-        slices.append([_CHART_READERS.submit(read, plan, a, b) for a, b in zip(cuts, cuts[1:]) if b > a])
+        slices.append([submit_read(_read_buckets, plan, a, b) for a, b in zip(cuts, cuts[1:]) if b > a])
 
     def results() -> Iterator[tuple[list, int, bool]]:
         for plan, futures in zip(plans, slices):
