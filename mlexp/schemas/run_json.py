@@ -39,26 +39,8 @@ FROM runs r WHERE r.id IN (SELECT value FROM json_each(?))
 """
 
 
-# Pages of at least this many runs are built in two halves at once (services/readers.py).
-SPLIT_AT = 200
-
-
 def runs_json(session, run_ids: list[int]) -> list[bytes]:
-    """Each run's Run JSON, in the order of run_ids. On SQLite a long page's first half is built
-    on a reader thread while this thread builds the second (elsewhere the Python path holds the
-    GIL, so halves would not overlap)."""
-    if len(run_ids) < SPLIT_AT or session.connection().dialect.name != "sqlite":
-        return _runs_json(session, run_ids)
-    from mlexp.extensions import db
-    from mlexp.services.readers import submit_read
-
-    half = len(run_ids) // 2
-    first = submit_read(lambda ids: _runs_json(db.session, ids), run_ids[:half])
-    second = _runs_json(session, run_ids[half:])
-    return first.result() + second
-
-
-def _runs_json(session, run_ids: list[int]) -> list[bytes]:
+    """Each run's Run JSON, in the order of run_ids."""
     connection = session.connection()
     if connection.dialect.name != "sqlite":
         return _python_json(session, run_ids)
