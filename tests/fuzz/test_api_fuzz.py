@@ -11,11 +11,11 @@ request schema each view parses (`parse(XRequest)`) shapes its bodies, half of t
 half well-formed requests about the seeded ids. Run with -s to see the figures: requests sent,
 answers by status, wall and CPU time.
 """
+import functools
 import inspect
 import json
 import os
 import re
-import sqlite3
 import time
 import urllib.parse
 from collections import Counter
@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from marshmallow import Schema
 from marshmallow import fields as mm
+from sqlalchemy import create_engine
 
 from mlexp.artifact_store import TEMP_PREFIX
 from mlexp.errors import HTTP_STATUS, ErrorCode
@@ -245,9 +246,8 @@ def fuzz(tmp_path_factory):
     yield fuzzer
     statuses = fuzzer.statuses
     server = sum(n for status, n in statuses.items() if status >= 500)
-    with sqlite3.connect(os.path.join(instance, "mlexp.sqlite")) as db:
-        rows = {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                for table in ("experiments", "runs", "metrics", "params", "run_tags", "model_versions")}
+    rows = {table: _rows(app, f"SELECT count(*) FROM {table}")[0][0]
+            for table in ("experiments", "runs", "metrics", "params", "run_tags", "model_versions")}
     print(f"\nAPI fuzz: {statuses.total()} requests over {len(fuzzer.endpoints)} endpoint/method "
           f"pairs in {time.perf_counter() - started:.1f} s ({time.process_time() - cpu:.1f} s CPU): "
           f"{statuses[500]} answered 500 ({server} any 5xx), {len(fuzzer.problems)} broke the "
@@ -390,12 +390,13 @@ def test_database_is_consistent_and_nothing_leaked_after_fuzzing(fuzz):
     """Runs last in this module: the state every request above left behind."""
     assert not fuzz.problems, "\n".join(fuzz.problems[:20])
     instance = fuzz.app.instance_path
-    with sqlite3.connect(os.path.join(instance, "mlexp.sqlite")) as db:
-        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
-        assert latest_metric_mismatches(db) == []
-        assert db.execute(ORPHAN_ALIASES).fetchall() == []
-        assert db.execute(UNLISTED_KEYS).fetchall() == []
+    query = functools.partial(_rows, fuzz.app)
+    if fuzz.app.config["DATABASE_URI"].startswith("sqlite"):  # PostgreSQL enforces foreign keys itself
+        assert query("PRAGMA integrity_check") == [("ok",)]
+        assert query("PRAGMA foreign_key_check") == []
+    assert latest_metric_mismatches(query) == []
+    assert query(ORPHAN_ALIASES) == []
+    assert query(UNLISTED_KEYS) == []
     assert (open(os.path.join(instance, "outside.txt")).read()) == "must survive"
     assert set(os.listdir(instance)) <= fuzz.instance_files | {"mlexp.sqlite-wal", "mlexp.sqlite-shm"}
     leftovers = [name for _, _, files in os.walk(os.path.join(instance, "packages"))
@@ -403,18 +404,28 @@ def test_database_is_consistent_and_nothing_leaked_after_fuzzing(fuzz):
     assert leftovers == []
 
 
-def latest_metric_mismatches(db) -> list:
+def _rows(app, sql: str) -> list[tuple]:
+    """Rows of one statement on the app's database (a SQLite file, or PostgreSQL under --postgres)."""
+    engine = create_engine(app.config["DATABASE_URI"])
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.exec_driver_sql(sql)]
+    finally:
+        engine.dispose()
+
+
+def latest_metric_mismatches(query) -> list:
     """(run, key) whose latest_metrics row is not the largest (step, timestamp, value) logged."""
     columns = "run_id, key, step, timestamp, value, is_nan"
     best = {}  # (run, key) -> (its largest rank, the rows that have it)
-    for run_id, key, step, timestamp, value, is_nan in db.execute(f"SELECT {columns} FROM metrics"):
+    for run_id, key, step, timestamp, value, is_nan in query(f"SELECT {columns} FROM metrics"):
         rank, row = (step, timestamp, value), (step, timestamp, value, bool(is_nan))
         if (run_id, key) not in best or rank > best[(run_id, key)][0]:
             best[(run_id, key)] = (rank, {row})
         elif rank == best[(run_id, key)][0]:
             best[(run_id, key)][1].add(row)
     latest = {(run_id, key): (step, timestamp, value, bool(is_nan)) for run_id, key, step, timestamp,
-              value, is_nan in db.execute(f"SELECT {columns} FROM latest_metrics")}
+              value, is_nan in query(f"SELECT {columns} FROM latest_metrics")}
     wrong = [(k, latest.get(k), sorted(rows)) for k, (_, rows) in best.items() if latest.get(k) not in rows]
     return wrong + [(k, row, None) for k, row in latest.items() if k not in best]
 
