@@ -64,14 +64,14 @@ class PostgresBackend:
     database brought to head once (CREATE DATABASE … TEMPLATE, ~30 ms)."""
 
     name = "postgresql"
-    TEMPLATE = "mlexp_test_template"
 
     def __init__(self, server_url: str):
         self._server_url = make_url(server_url)
         self._admin = create_engine(self._server_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
         self._numbers = itertools.count(1)
         self._by_instance: dict[str, str] = {}
-        self._prefix = f"mlexp_test_{os.getpid()}_"
+        self._prefix = f"mlexp_test_{os.getpid()}_"  # two test runs may share a --postgres-url server
+        self._template = f"{self._prefix}template"
         self._template_ready = False
 
     def _url(self, database: str) -> str:
@@ -87,7 +87,7 @@ class PostgresBackend:
             name = f"{self._prefix}{next(self._numbers)}"
             if migrated:
                 self._ensure_template()
-                self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.TEMPLATE}" STRATEGY FILE_COPY')
+                self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self._template}" STRATEGY FILE_COPY')
             else:
                 self._execute(f'CREATE DATABASE "{name}"')
             self._by_instance[key] = self._url(name)
@@ -96,10 +96,10 @@ class PostgresBackend:
     def _ensure_template(self) -> None:
         if self._template_ready:
             return
-        self._execute(f'DROP DATABASE IF EXISTS "{self.TEMPLATE}" WITH (FORCE)')
-        self._execute(f'CREATE DATABASE "{self.TEMPLATE}"')
+        self._execute(f'DROP DATABASE IF EXISTS "{self._template}" WITH (FORCE)')
+        self._execute(f'CREATE DATABASE "{self._template}"')
         with tempfile.TemporaryDirectory() as folder:
-            app = create_app({"TESTING": True, "DATABASE_URI": self._url(self.TEMPLATE)},
+            app = create_app({"TESTING": True, "DATABASE_URI": self._url(self._template)},
                              instance_path=folder)
             with app.app_context():
                 from mlexp.extensions import db
@@ -116,7 +116,7 @@ class PostgresBackend:
     def close(self) -> None:
         for instance in list(self._by_instance):
             self.release(instance)
-        self._execute(f'DROP DATABASE IF EXISTS "{self.TEMPLATE}" WITH (FORCE)')
+        self._execute(f'DROP DATABASE IF EXISTS "{self._template}" WITH (FORCE)')
         self._admin.dispose()
 
 
