@@ -8,7 +8,8 @@ from mlexp.schemas.runs import (CreateRunRequest, DeleteRunRequest, DeleteTagReq
                                 GetRunRequest, LogBatchRequest, LogInputsRequest, LogMetricRequest,
                                 LogOutputsRequest, LogParamRequest,
                                 RestoreRunRequest, SearchRunsRequest, SetTagRequest,
-                                UpdateRunRequest, fast_log_batch, run_info_to_wire, run_to_wire)
+                                UpdateRunRequest, fast_log_batch, fast_log_metric, run_info_to_wire,
+                                run_to_wire)
 from mlexp.extensions import db
 from mlexp.schemas.run_json import runs_json
 from mlexp.services import inputs, run_data, runs
@@ -55,7 +56,7 @@ def restore_run():
 
 @bp.post("/runs/log-metric")
 def log_metric():
-    req = parse(LogMetricRequest)
+    req = fast_log_metric(json_body()) or parse(LogMetricRequest)
     run_data.log_metric(req["run_id"], req["metric"])
     return {}
 

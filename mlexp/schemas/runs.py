@@ -139,6 +139,23 @@ class LogBatchRequest(RunIdRequest):
 
 
 _BATCH_FIELDS = {"run_id", "metrics", "params", "tags"}
+_POINT_FIELDS = {"key", "value", "timestamp", "step"}
+_METRIC_FIELDS = _POINT_FIELDS | {"run_id", "run_uuid"}
+
+
+def _plain_point(metric: dict) -> MetricPoint | None:
+    """A MetricPoint from a plainly typed metric (string key, numeric value, int64 timestamp and
+    step), or None for anything MetricPointSchema must read or word an error for."""
+    key, value, timestamp = metric.get("key"), metric.get("value"), metric.get("timestamp")
+    step = metric.get("step", 0)
+    if type(key) is not str or type(value) not in (float, int) or type(timestamp) is not int \
+            or type(step) is not int or not INT64_MIN <= timestamp <= INT64_MAX \
+            or not INT64_MIN <= step <= INT64_MAX:
+        return None
+    try:
+        return MetricPoint(key, float(value), timestamp, step)
+    except OverflowError:
+        return None
 
 
 def fast_log_batch(body: dict) -> dict | None:
@@ -157,18 +174,12 @@ def fast_log_batch(body: dict) -> dict | None:
         return None
     points = []
     for metric in metrics:
-        if type(metric) is not dict or len(metric) != 3 + ("step" in metric):
+        if type(metric) is not dict or not metric.keys() <= _POINT_FIELDS:
             return None
-        key, value, timestamp = metric.get("key"), metric.get("value"), metric.get("timestamp")
-        step = metric.get("step", 0)
-        if type(key) is not str or type(value) not in (float, int) or type(timestamp) is not int \
-                or type(step) is not int or not INT64_MIN <= timestamp <= INT64_MAX \
-                or not INT64_MIN <= step <= INT64_MAX:
+        point = _plain_point(metric)
+        if point is None:
             return None
-        try:
-            points.append(MetricPoint(key, float(value), timestamp, step))
-        except OverflowError:
-            return None
+        points.append(point)
     pairs = []
     for items in (params, tags):
         loaded = []
@@ -179,6 +190,18 @@ def fast_log_batch(body: dict) -> dict | None:
             loaded.append({"key": item["key"], "value": item["value"]})
         pairs.append(loaded)
     return {"run_id": run_id, "metrics": points, "params": pairs[0], "tags": pairs[1]}
+
+
+def fast_log_metric(body: dict) -> dict | None:
+    """LogMetricRequest's result for the body the MLflow client sends on every
+    `mlflow.log_metric` (run_id, its old name run_uuid, key, value, timestamp, step), read without
+    marshmallow; None for anything else, which LogMetricRequest reads (and words errors for)."""
+    run_id = body.get("run_id")
+    if type(run_id) is not str or not run_id or not body.keys() <= _METRIC_FIELDS \
+            or body.get("run_uuid", run_id) != run_id:
+        return None
+    point = _plain_point(body)
+    return None if point is None else {"run_id": run_id, "metric": point}
 
 
 class DatasetSchema(WireSchema):

@@ -1,7 +1,7 @@
-"""fast_log_batch must agree with LogBatchRequest wherever it answers, and step aside otherwise."""
+"""The fast request readers must agree with their schemas wherever they answer, and step aside otherwise."""
 from hypothesis import given, settings, strategies as st
 
-from mlexp.schemas.runs import LogBatchRequest, fast_log_batch
+from mlexp.schemas.runs import LogBatchRequest, LogMetricRequest, fast_log_batch, fast_log_metric
 
 INT64 = st.integers(-(2**63), 2**63 - 1)
 NUMBER = st.one_of(st.floats(allow_nan=False), st.integers(-(2**70), 2**70), st.booleans(),
@@ -34,3 +34,28 @@ def test_the_clients_usual_body_takes_the_fast_path():
     fast = fast_log_batch(data)
     assert fast is not None and fast == LogBatchRequest().load(data)
     assert fast["metrics"][1].step == 0 and fast["metrics"][1].value == 1.0
+
+
+metric_body = st.fixed_dictionaries(
+    {"key": st.one_of(st.text(max_size=5), st.integers()), "value": NUMBER,
+     "timestamp": st.one_of(INT64, st.integers(2**63, 2**64), st.just("12"), st.none())},
+    optional={"run_id": st.one_of(st.just("abc"), st.just(""), st.integers(), st.none()),
+              "run_uuid": st.one_of(st.just("abc"), st.just("other")),
+              "step": st.one_of(INT64, st.floats(), st.just("3")), "model_id": st.just("m-1"),
+              "extra": st.just(1)})
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(metric_body)
+def test_fast_log_metric_agrees_with_the_schema_or_steps_aside(data):
+    fast = fast_log_metric(data)
+    if fast is None:
+        return
+    assert fast == LogMetricRequest().load(data)
+
+
+def test_the_clients_log_metric_body_takes_the_fast_path():
+    data = {"run_id": "r1", "run_uuid": "r1", "key": "loss", "value": 0.25, "timestamp": 17, "step": 3}
+    fast = fast_log_metric(data)
+    assert fast is not None and fast == LogMetricRequest().load(data)
+    assert (fast["metric"].key, fast["metric"].step) == ("loss", 3)
