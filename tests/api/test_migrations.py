@@ -46,7 +46,8 @@ def _db_path(instance) -> str:
 
 def _url(instance) -> str:
     """The instance's database: its SQLite file, or its own PostgreSQL database under --postgres."""
-    return databases.instance_config(instance, migrated=False).get("DATABASE_URI") or "sqlite:///" + _db_path(instance)
+    configured = databases.instance_config(instance, migrated=False).get("DATABASE_URI")
+    return configured or "sqlite:///" + _db_path(instance)
 
 
 def _engine(instance):
