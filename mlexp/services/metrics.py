@@ -56,15 +56,16 @@ class _ChartPlan:
         return max(0, len(self.edges) - 1)
 
 
-def _base(plan: _ChartPlan):
-    return Metric.run_id == plan.run_pk, Metric.key == plan.key, Metric.is_nan.is_(False)
+def _finite_points(run_pk: int, key: str):
+    """The WHERE clause of a history's drawable (not NaN) points."""
+    return Metric.run_id == run_pk, Metric.key == key, Metric.is_nan.is_(False)
 
 
 def _plan_chart(run_pk: int, key: str, max_points: int) -> _ChartPlan:
     """The x axis and its buckets, from single index lookups (SQLite answers a lone min() or
     max() from the index's ends)."""
     session = db.session
-    base = (Metric.run_id == run_pk, Metric.key == key, Metric.is_nan.is_(False))
+    base = _finite_points(run_pk, key)
     nan_count = session.scalar(select(func.count()).where(
         Metric.run_id == run_pk, Metric.key == key, Metric.is_nan.is_(True)))
     low = session.scalar(select(func.min(Metric.step)).where(*base))
@@ -92,7 +93,8 @@ def _finish_chart(plan: _ChartPlan, rows: list, max_points: int) -> tuple[list, 
     count = sum(row[0] for row in rows)
     if count <= max_points:  # few points: all of them, no reduction
         x = Metric.step if plan.x_is_step else Metric.timestamp
-        points = db.session.execute(select(x, Metric.value).where(*_base(plan)).order_by(x, Metric.timestamp)).all()
+        points = db.session.execute(select(x, Metric.value).where(*_finite_points(plan.run_pk, plan.key))
+                                    .order_by(x, Metric.timestamp)).all()
         return [(float(a), b) for a, b in points], count + plan.nan_count, plan.x_is_step
     points = []
     for bucket_count, first_x, low_value, last_x, high_value in rows:

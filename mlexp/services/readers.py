@@ -3,9 +3,11 @@
 sqlite3 and psycopg release the GIL while a statement runs, so two statements on two connections
 use two cores: the run page's chart aggregates scale so. (Search pages built by SQLite's JSON
 functions did not: split in two halves they took 40 ms instead of 42–47, as SQLite serialises
-its many allocations on a global mutex; they stay on the request thread.) Each read runs inside an app context of its own, hence with its own session and
-pooled connection, and so sees a snapshot of its own: rows written meanwhile may show in one part
-of a page and not yet in another, as with any page read while runs are logging.
+its many allocations on a global mutex; they stay on the request thread.)
+
+Each read runs inside an app context of its own, hence with its own session and pooled
+connection, and so sees a snapshot of its own: rows written meanwhile may show in one part of a
+page and not yet in another, as with any page read while runs are logging.
 """
 from concurrent.futures import Future, ThreadPoolExecutor
 
