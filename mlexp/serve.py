@@ -61,6 +61,9 @@ def serve(app: Flask, host: str, port: int, threads: int) -> None:
         # Large socket reads and writes: artifact bodies move at disk speed, not in 8 KB steps.
         recv_bytes=1024 * 1024,
         send_bytes=1024 * 1024,
+        # Responses up to 32 MB (a search page of 1,000 runs is ~1.4 MB) are queued in memory, not
+        # in a temporary file as beyond waitress's default 1 MB; the app holds them in memory anyway.
+        outbuf_overflow=32 * 1024 * 1024,
         ident="mlexp",
         # waitress spools bodies to disk before the app sees them; let the app judge the size.
         max_request_body_size=int(app.config["MAX_UPLOAD_BYTES"]) + 1024 * 1024,

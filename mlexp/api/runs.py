@@ -10,9 +10,7 @@ from mlexp.schemas.runs import (CreateRunRequest, DeleteRunRequest, DeleteTagReq
                                 RestoreRunRequest, SearchRunsRequest, SetTagRequest,
                                 UpdateRunRequest, fast_log_batch, fast_log_metric, run_info_to_wire,
                                 run_to_wire)
-from mlexp.extensions import db
-from mlexp.schemas.run_json import runs_json
-from mlexp.services import inputs, run_data, runs
+from mlexp.services import inputs, run_data, runs, search_pages
 
 bp = Blueprint("runs", __name__)
 
@@ -93,12 +91,12 @@ def log_batch():
 @bp.route("/runs/search", methods=["GET", "POST"])
 def search_runs():
     """SearchRuns; GET is accepted too, as MLflow's server accepts it. Runs are rendered as
-    JSON in bulk (schemas/run_json.py) and spliced into the page."""
+    JSON in bulk (schemas/run_json.py, services/search_pages.py) and spliced into the page."""
     req = parse(SearchRunsRequest)
-    ids, next_token = runs.search_run_ids(
+    bodies, next_token = search_pages.search_page(
         req["experiment_ids"], filter_string=req["filter"], run_view_type=req["run_view_type"],
         max_results=req["max_results"], order_by=req["order_by"], page_token=req["page_token"])
-    body = b'{"runs":[' + b",".join(runs_json(db.session, ids)) + b"]"
+    body = b'{"runs":[' + b",".join(bodies) + b"]"
     if next_token:
         body += b',"next_page_token":' + orjson.dumps(next_token)
     return Response(body + b"}\n", mimetype="application/json")

@@ -221,7 +221,7 @@ def search_runs(experiment_ids: list[str], **search) -> tuple[list[RunRecord], s
 
     Takes search_run_ids's arguments. Raises: as search_run_ids.
     """
-    rows, next_token = _search_page(experiment_ids, **search)
+    rows, next_token = _search_page(INFO_COLUMNS, experiment_ids, **search)
     return load_records(rows), next_token
 
 
@@ -231,14 +231,14 @@ def search_run_ids(experiment_ids: list[str], **search) -> tuple[list[int], str 
     Takes filter_string, run_view_type, max_results, order_by and page_token.
     Raises: InvalidParameter for a bad filter, order_by, page size, token or experiment id.
     """
-    rows, next_token = _search_page(experiment_ids, **search)
+    rows, next_token = _search_page((Run.id,), experiment_ids, **search)
     return [row[0] for row in rows], next_token
 
 
-def _search_page(experiment_ids: list[str], *, filter_string: str | None = None,
+def _search_page(columns: tuple, experiment_ids: list[str], *, filter_string: str | None = None,
                  run_view_type: str = "ACTIVE_ONLY", max_results: int | None = None,
                  order_by: list[str] | None = None, page_token: str | None = None):
-    """Rows of INFO_COLUMNS (plus sort values) for one page, and the next page's token.
+    """Rows of `columns` (plus sort values) for one page, and the next page's token.
 
     Pages are keyset-paged on the full sort order, so paging while runs are being created
     returns every run that existed at the start exactly once.
@@ -256,7 +256,7 @@ def _search_page(experiment_ids: list[str], *, filter_string: str | None = None,
     after = decode_keyset_token(page_token, signature)
     if not ids:
         return [], None
-    query = select(*INFO_COLUMNS).where(
+    query = select(*columns).where(
         Run.experiment_id.in_(ids), Run.lifecycle_stage.in_(VIEW_TYPES[run_view_type]))
     query, components, comparisons = run_sort(query, order_keys, comparisons)
     query = query.where(*(run_condition(c) for c in comparisons))
@@ -267,7 +267,7 @@ def _search_page(experiment_ids: list[str], *, filter_string: str | None = None,
     next_token = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_token = encode_keyset_token(list(rows[-1][len(INFO_COLUMNS):]), signature)
+        next_token = encode_keyset_token(list(rows[-1][len(columns):]), signature)
     return rows, next_token
 
 

@@ -1,0 +1,113 @@
+"""Pages of SearchRuns as JSON, the next one built ahead while a client pages through.
+
+`mlflow.search_runs` reads an experiment 1,000 runs a page, and between two requests the client
+decodes the page it just got: measured here, as long as the server took to build it (~60 ms).
+Once a client asks for a second page, the page after it is built on a reader thread while the
+client decodes, so the two cores work at once and the next request finds its runs' JSON ready.
+
+A page built ahead is used only if nothing was committed to the database since it was read.
+SQLite's `PRAGMA data_version`, asked on a connection of our own that never writes, changes
+whenever any other connection, of this process or another, commits; it is read before the page
+built ahead starts its read transaction and again when the page is taken: unchanged, the database
+is the one the page was read from, so searching again would give the same page. On other
+databases every page is built on request.
+"""
+import sqlite3
+import threading
+import time
+from collections import OrderedDict
+from concurrent.futures import Future
+
+from flask import current_app
+
+from mlexp.extensions import db
+from mlexp.schemas.run_json import runs_json
+from mlexp.services import runs
+from mlexp.services.readers import submit_read
+
+MAX_PAGES_AHEAD = 4  # pages held at once, across clients (each ~1.4 MB per 1,000 runs)
+MAX_RUNS_AHEAD = 5000  # larger pages are built on request only
+EXPIRE_SECONDS = 60.0  # a page nobody came for is dropped after this
+
+
+def search_page(experiment_ids: list[str], **search) -> tuple[list[bytes], str | None]:
+    """One page's runs as Run JSON, in order, and the next page's token if there is one.
+
+    Takes services.runs.search_run_ids's arguments. Raises: as search_run_ids.
+    """
+    ahead = _pages_ahead()
+    page = ahead.take(_key(experiment_ids, search)) if ahead else None
+    if page is None:
+        ids, next_token = runs.search_run_ids(experiment_ids, **search)
+        page = ids, next_token, runs_json(db.session, ids)
+    ids, next_token, bodies = page
+    paging = search.get("page_token") is not None
+    if ahead and paging and next_token and len(ids) <= MAX_RUNS_AHEAD:
+        following = {**search, "page_token": next_token}
+        ahead.build(_key(experiment_ids, following), experiment_ids, following)
+    return bodies, next_token
+
+
+def _key(experiment_ids: list[str], search: dict) -> tuple:
+    return (tuple(experiment_ids), *(repr(search.get(name)) for name in sorted(search)))
+
+
+class ChangeCounter:
+    """SQLite's data_version on a connection that only asks for it: a new value means another
+    connection committed since the last time it was asked."""
+
+    def __init__(self, path: str):
+        self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+
+    def value(self) -> int:
+        with self._lock:
+            return self._connection.execute("PRAGMA data_version").fetchone()[0]
+
+
+class PagesAhead:
+    """Pages being built or built ahead, by search; each is taken at most once."""
+
+    def __init__(self, counter: ChangeCounter):
+        self.counter = counter
+        self._pages: OrderedDict[tuple, tuple[float, Future]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def build(self, key: tuple, experiment_ids: list[str], search: dict) -> None:
+        """Start building the page `search` asks for on a reader thread."""
+        future = submit_read(self._build, experiment_ids, search)
+        now = time.monotonic()
+        with self._lock:
+            self._pages[key] = (now, future)
+            self._pages.move_to_end(key)
+            while len(self._pages) > MAX_PAGES_AHEAD or (
+                    self._pages and next(iter(self._pages.values()))[0] < now - EXPIRE_SECONDS):
+                self._pages.popitem(last=False)
+
+    def _build(self, experiment_ids: list[str], search: dict) -> tuple[int, tuple]:
+        version = self.counter.value()  # before the read transaction starts: see the module doc
+        ids, next_token = runs.search_run_ids(experiment_ids, **search)
+        return version, (ids, next_token, runs_json(db.session, ids))
+
+    def take(self, key: tuple) -> tuple[list[int], str | None, list[bytes]] | None:
+        """(ids, next token, runs' JSON) of the page built ahead for `key`, if there is one and
+        nothing was committed since it was read; waits for a page still being built."""
+        with self._lock:
+            _started, future = self._pages.pop(key, (None, None))
+        if future is None:
+            return None
+        try:
+            version, page = future.result()
+        except Exception:  # the request builds its page itself, and meets the error there if any
+            return None
+        return page if self.counter.value() == version else None
+
+
+def _pages_ahead() -> PagesAhead | None:
+    """The app's PagesAhead, made on first use; None where pages cannot be checked (not SQLite)."""
+    extensions = current_app.extensions
+    if "mlexp_pages_ahead" not in extensions:
+        url = db.engine.url
+        usable = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+        extensions.setdefault("mlexp_pages_ahead", PagesAhead(ChangeCounter(url.database)) if usable else None)
+    return extensions["mlexp_pages_ahead"]
