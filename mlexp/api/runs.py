@@ -93,13 +93,11 @@ def search_runs():
     """SearchRuns; GET is accepted too, as MLflow's server accepts it. Runs are rendered as
     JSON in bulk (schemas/run_json.py, services/search_pages.py) and spliced into the page."""
     req = parse(SearchRunsRequest)
-    bodies, next_token = search_pages.search_page(
+    runs_body, next_token = search_pages.search_page(
         req["experiment_ids"], filter_string=req["filter"], run_view_type=req["run_view_type"],
         max_results=req["max_results"], order_by=req["order_by"], page_token=req["page_token"])
-    body = b'{"runs":[' + b",".join(bodies) + b"]"
-    if next_token:
-        body += b',"next_page_token":' + orjson.dumps(next_token)
-    return Response(body + b"}\n", mimetype="application/json")
+    token = b',"next_page_token":' + orjson.dumps(next_token) if next_token else b""
+    return Response(b"".join((b'{"runs":[', runs_body, b"]", token, b"}\n")), mimetype="application/json")
 
 
 @bp.post("/runs/log-inputs")

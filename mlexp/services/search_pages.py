@@ -30,8 +30,8 @@ MAX_RUNS_AHEAD = 5000  # larger pages are built on request only
 EXPIRE_SECONDS = 60.0  # a page nobody came for is dropped after this
 
 
-def search_page(experiment_ids: list[str], **search) -> tuple[list[bytes], str | None]:
-    """One page's runs as Run JSON, in order, and the next page's token if there is one.
+def search_page(experiment_ids: list[str], **search) -> tuple[bytes, str | None]:
+    """One page's runs as Run JSON, comma-separated in order, and the next page's token if any.
 
     Takes services.runs.search_run_ids's arguments. Raises: as search_run_ids.
     """
@@ -39,13 +39,13 @@ def search_page(experiment_ids: list[str], **search) -> tuple[list[bytes], str |
     page = ahead.take(_key(experiment_ids, search)) if ahead else None
     if page is None:
         ids, next_token = runs.search_run_ids(experiment_ids, **search)
-        page = ids, next_token, runs_json(db.session, ids)
-    ids, next_token, bodies = page
+        page = ids, next_token, b",".join(runs_json(db.session, ids))
+    ids, next_token, runs_body = page
     paging = search.get("page_token") is not None
     if ahead and paging and next_token and len(ids) <= MAX_RUNS_AHEAD:
         following = {**search, "page_token": next_token}
         ahead.build(_key(experiment_ids, following), experiment_ids, following)
-    return bodies, next_token
+    return runs_body, next_token
 
 
 def _key(experiment_ids: list[str], search: dict) -> tuple:
@@ -87,9 +87,9 @@ class PagesAhead:
     def _build(self, experiment_ids: list[str], search: dict) -> tuple[int, tuple]:
         version = self.counter.value()  # before the read transaction starts: see the module doc
         ids, next_token = runs.search_run_ids(experiment_ids, **search)
-        return version, (ids, next_token, runs_json(db.session, ids))
+        return version, (ids, next_token, b",".join(runs_json(db.session, ids)))
 
-    def take(self, key: tuple) -> tuple[list[int], str | None, list[bytes]] | None:
+    def take(self, key: tuple) -> tuple[list[int], str | None, bytes] | None:
         """(ids, next token, runs' JSON) of the page built ahead for `key`, if there is one and
         nothing was committed since it was read; waits for a page still being built."""
         with self._lock:
