@@ -16,8 +16,9 @@ HEADERS = {
 
 
 def _add_security_headers(response):
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+    """Each header unless the view set its own (one pass: this runs on every logging call)."""
+    present = {name.lower() for name in response.headers.keys()}
+    response.headers.extend((name, value) for name, value in HEADERS.items() if name.lower() not in present)
     return response
 
 
