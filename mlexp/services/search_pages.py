@@ -2,8 +2,9 @@
 
 `mlflow.search_runs` reads an experiment 1,000 runs a page, and between two requests the client
 decodes the page it just got: measured here, as long as the server took to build it (~60 ms).
-Once a client asks for a second page, the page after it is built on a reader thread while the
-client decodes, so the two cores work at once and the next request finds its runs' JSON ready.
+When a client is paging (it sent a page token, or asked for a page of MLflow's paging size and
+there is more), the next page is built on a reader thread while the client decodes, so the two
+cores work at once and the next request finds its runs' JSON ready.
 
 A page built ahead is used only if nothing was committed to the database since it was read.
 SQLite's `PRAGMA data_version`, asked on a connection of our own that never writes, changes
@@ -25,6 +26,7 @@ from mlexp.schemas.run_json import runs_json
 from mlexp.services import runs
 from mlexp.services.readers import submit_read
 
+PAGING_SIZE = 1000  # mlflow.search_runs asks for pages of this many runs while it pages through
 MAX_PAGES_AHEAD = 4  # pages held at once, across clients (each ~1.4 MB per 1,000 runs)
 MAX_RUNS_AHEAD = 5000  # larger pages are built on request only
 EXPIRE_SECONDS = 60.0  # a page nobody came for is dropped after this
@@ -41,7 +43,7 @@ def search_page(experiment_ids: list[str], **search) -> tuple[bytes, str | None]
         ids, next_token = runs.search_run_ids(experiment_ids, **search)
         page = ids, next_token, b",".join(runs_json(db.session, ids))
     ids, next_token, runs_body = page
-    paging = search.get("page_token") is not None
+    paging = search.get("page_token") is not None or len(ids) >= PAGING_SIZE
     if ahead and paging and next_token and len(ids) <= MAX_RUNS_AHEAD:
         following = {**search, "page_token": next_token}
         ahead.build(_key(experiment_ids, following), experiment_ids, following)

@@ -99,11 +99,18 @@ def test_a_commit_by_another_process_connection_is_seen_too(app, api, experiment
     assert {run["info"]["run_name"] for run in third["runs"]} == {"renamed elsewhere"}
 
 
-def test_first_pages_and_pages_without_a_next_build_nothing_ahead(app, api, experiment):
+def test_small_first_pages_and_last_pages_build_nothing_ahead(app, api, experiment):
     page(api, experiment, max_results=RUNS)  # one page, no token
-    page(api, experiment)  # a first page: the client may not page on
+    page(api, experiment)  # a small first page: the client may not page on
     with app.app_context():
         assert search_pages._pages_ahead()._pages == {}
+
+
+def test_a_first_page_of_the_paging_size_builds_the_second_ahead(api, experiment, taken, monkeypatch):
+    monkeypatch.setattr(search_pages, "PAGING_SIZE", PAGE)  # as mlflow.search_runs with 1,000
+    pages = page_through(api, experiment)
+    assert taken == [False, True, True, True]
+    assert [run for p in pages for run in p["runs"]] == page(api, experiment, max_results=RUNS)["runs"]
 
 
 def test_pages_ahead_are_bounded_in_number(app, api, experiment):
