@@ -100,9 +100,10 @@ class PagesAhead:
             return None
         try:
             version, page = future.result()
+            unchanged = self.counter.value() == version
         except Exception:  # the request builds its page itself, and meets the error there if any
             return None
-        return page if self.counter.value() == version else None
+        return page if unchanged else None
 
 
 def _pages_ahead() -> PagesAhead | None:
