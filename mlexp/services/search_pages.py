@@ -112,5 +112,6 @@ def _pages_ahead() -> PagesAhead | None:
     if "mlexp_pages_ahead" not in extensions:
         url = db.engine.url
         usable = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
-        extensions.setdefault("mlexp_pages_ahead", PagesAhead(ChangeCounter(url.database)) if usable else None)
+        ahead = PagesAhead(ChangeCounter(url.database)) if usable else None
+        extensions.setdefault("mlexp_pages_ahead", ahead)
     return extensions["mlexp_pages_ahead"]

@@ -16,7 +16,8 @@ RUNS, PAGE = 7, 2
 def experiment(api):
     experiment_id = api.create_experiment("paged")
     for number in range(RUNS):
-        run_id = api.create_run(experiment_id, run_name=f"run-{number}", start_time=1000 + number)["info"]["run_id"]
+        run = api.create_run(experiment_id, run_name=f"run-{number}", start_time=1000 + number)
+        run_id = run["info"]["run_id"]
         api.ok_post("/runs/log-batch", {"run_id": run_id,
                                         "metrics": [{"key": "m", "value": number, "timestamp": 1, "step": 0}],
                                         "params": [{"key": "p", "value": str(number)}]})
