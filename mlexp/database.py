@@ -1,4 +1,6 @@
 """The database: SQLite tuned for many concurrent writers, the schema kept at head, its first rows."""
+import threading
+
 from flask import Flask
 from sqlalchemy import event, insert, select
 from sqlalchemy.engine import Connection, Engine
@@ -8,6 +10,8 @@ from mlexp.models import Experiment
 
 DEFAULT_EXPERIMENT_NAME = "Default"
 WRITE_OPTION = "mlexp_write"
+WRITERS_LOCK = "mlexp.sqlite_writers"  # app.extensions key: see services/transaction.py
+WAL_AUTOCHECKPOINT_PAGES = 10_000
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -31,6 +35,9 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA cache_size=-65536")
         cursor.execute("PRAGMA mmap_size=268435456")
         cursor.execute("PRAGMA temp_store=MEMORY")
+        # Serving processes checkpoint on a thread of their own (checkpoints.py); a writer's
+        # commit checkpoints only if the log still outgrows ~40 MB (the default is ~4 MB).
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -44,6 +51,7 @@ def configure_engine(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+            app.extensions[WRITERS_LOCK] = threading.RLock()
 
 
 def init_database(app: Flask) -> None:

@@ -16,6 +16,7 @@ from waitress import buffers
 from waitress import serve as waitress_serve
 
 from mlexp.artifact_store import TEMP_PREFIX
+from mlexp.checkpoints import start_checkpointer
 
 try:
     import fcntl
@@ -51,6 +52,7 @@ def serve(app: Flask, host: str, port: int, threads: int) -> None:
     """Block serving `app` on host:port until interrupted."""
     print(f"mlexp serving on http://{host}:{port} (instance: {app.instance_path})", flush=True)
     spool_bodies_into(app.config["PACKAGES_DIR"])
+    start_checkpointer(app)
     waitress_serve(
         app,
         host=host,
