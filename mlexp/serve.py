@@ -60,10 +60,12 @@ def serve(app: Flask, host: str, port: int, threads: int) -> None:
         threads=threads,
         channel_timeout=300,
         connection_limit=1000,
-        # Large socket reads: artifact bodies move at disk speed, not in 8 KB steps. (send_bytes
-        # stays waitress's default, 1: a worker thread sends its response itself at once; at
-        # 1 MB every smaller response waited for the main thread to be woken to send it.)
+        # Large socket reads: artifact bodies move at disk speed, not in 8 KB steps.
         recv_bytes=1024 * 1024,
+        # Responses under 1 MB are sent by the main thread in one piece. At waitress's default (1)
+        # the worker sends header and body itself: 0.2-0.3 ms sooner for one keep-alive client,
+        # but log-metric with 8 clients on new connections fell from ~540 to ~380 calls/s.
+        send_bytes=1024 * 1024,
         # Responses up to 32 MB (a search page of 1,000 runs is ~1.4 MB) are queued in memory, not
         # in a temporary file as beyond waitress's default 1 MB; the app holds them in memory anyway.
         outbuf_overflow=32 * 1024 * 1024,
