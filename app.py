@@ -43,7 +43,4 @@ if __name__ == "__main__":
     main()
 else:
     # `flask --app app ...` and WSGI servers import this module and look for `app`.
-    from mlexp.checkpoints import start_checkpointer
-
     app = _create_app_or_exit(os.environ.get("MLEXP_INSTANCE"))
-    start_checkpointer(app)  # each gunicorn worker checkpoints, as `python app.py` does in serve()

@@ -5,9 +5,10 @@ the commit of whichever writer pushes the log past `wal_autocheckpoint` pages. W
 logging batches of 100 metrics that writer's commit took tens of milliseconds, and commits
 averaged 4.6 ms instead of 1.4 ms. A serving process therefore runs passive checkpoints on a
 background thread: they copy what no reader still needs and never take the write lock, so
-writers go on appending meanwhile; sqlite3 releases the GIL while one runs. Connections keep a
-high `wal_autocheckpoint` (database.py) as a safety net for processes without this thread (the
-CLI, tests' apps, WSGI servers that never call serve()).
+writers go on appending meanwhile; sqlite3 releases the GIL while one runs. `serve()` starts it,
+and so does each gunicorn worker (gunicorn.conf.py). Connections keep a high
+`wal_autocheckpoint` (database.py) as a safety net for processes without this thread (the CLI,
+tests' apps, other WSGI servers).
 """
 import logging
 import sqlite3
