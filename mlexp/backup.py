@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from sqlalchemy.engine import make_url
 
 from mlexp.artifact_store import TEMP_PREFIX
+from mlexp.database import sqlite_file
 
 MANIFEST = "mlexp-backup.json"
 FORMAT = "mlexp-backup"
@@ -61,9 +62,10 @@ def sqlite_database_path(database_uri: str) -> str:
     if url.get_backend_name() != "sqlite":
         raise BackupError(f"backup and restore support SQLite only; DATABASE_URI uses "
                           f"{url.get_backend_name()!r}: use that database's own backup tools")
-    if not url.database or url.database == ":memory:" or url.database.startswith("file::memory:"):
+    path = sqlite_file(url)
+    if path is None:
         raise BackupError("DATABASE_URI is an in-memory SQLite database: there is nothing to back up")
-    return os.path.abspath(url.database)
+    return os.path.abspath(path)
 
 
 def backup_instance(database_uri: str, packages_dir: str, target: str) -> dict:

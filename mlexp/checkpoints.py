@@ -54,10 +54,9 @@ class Checkpointer:
 
 def start_checkpointer(app) -> Checkpointer | None:
     """A running Checkpointer for the app's database, or None if it is not an SQLite file."""
+    from mlexp.database import sqlite_file
     from mlexp.extensions import db
 
     with app.app_context():
-        url = db.engine.url
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return None
-    return Checkpointer(url.database).start()
+        path = sqlite_file(db.engine.url)
+    return Checkpointer(path).start() if path else None

@@ -3,7 +3,7 @@ import threading
 
 from flask import Flask
 from sqlalchemy import event, insert, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import URL, Connection, Engine
 
 from mlexp.extensions import db
 from mlexp.models import Experiment
@@ -12,6 +12,14 @@ DEFAULT_EXPERIMENT_NAME = "Default"
 WRITE_OPTION = "mlexp_write"
 WRITERS_LOCK = "mlexp.sqlite_writers"  # app.extensions key: see services/transaction.py
 WAL_AUTOCHECKPOINT_PAGES = 10_000
+
+
+def sqlite_file(url: URL) -> str | None:
+    """The file behind an SQLite URL; None for another database or an in-memory one."""
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
+            or url.database.startswith("file::memory:"):
+        return None
+    return url.database
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

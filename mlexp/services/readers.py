@@ -1,9 +1,10 @@
 """Reads that overlap on reader threads, for pages that wait on several long statements.
 
 sqlite3 and psycopg release the GIL while a statement runs, so two statements on two connections
-use two cores: the run page's chart aggregates scale so. (Search pages built by SQLite's JSON
-functions did not: split in two halves they took 40 ms instead of 42–47, as SQLite serialises
-its many allocations on a global mutex; they stay on the request thread.)
+use two cores: the run page's chart aggregates scale so, and the next search page is built here
+while a client decodes the last (services/search_pages.py). (One search page split in two halves
+did not gain: 40 ms instead of 42–47, as SQLite serialises its many allocations on a global
+mutex.)
 
 Each read runs inside an app context of its own, hence with its own session and pooled
 connection, and so sees a snapshot of its own: rows written meanwhile may show in one part of a

@@ -21,6 +21,7 @@ from concurrent.futures import Future
 
 from flask import current_app
 
+from mlexp.database import sqlite_file
 from mlexp.extensions import db
 from mlexp.schemas.run_json import runs_json
 from mlexp.services import runs
@@ -110,8 +111,6 @@ def _pages_ahead() -> PagesAhead | None:
     """The app's PagesAhead, made on first use; None where pages cannot be checked (not SQLite)."""
     extensions = current_app.extensions
     if "mlexp_pages_ahead" not in extensions:
-        url = db.engine.url
-        usable = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
-        ahead = PagesAhead(ChangeCounter(url.database)) if usable else None
-        extensions.setdefault("mlexp_pages_ahead", ahead)
+        path = sqlite_file(db.engine.url)
+        extensions.setdefault("mlexp_pages_ahead", PagesAhead(ChangeCounter(path)) if path else None)
     return extensions["mlexp_pages_ahead"]
