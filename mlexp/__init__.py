@@ -7,7 +7,7 @@ PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def create_app(test_config: dict | None = None, *, instance_path: str | None = None) -> Flask:
-    """Build the app in named steps: config → extensions → tables → blueprints → access → errors → cli."""
+    """Build the app in named steps: config → extensions → tables → blueprints → access → errors → cli → fast lane."""
     instance_path = os.path.abspath(
         instance_path or os.environ.get("MLEXP_INSTANCE") or os.path.join(PROJECT_ROOT, "instance")
     )
@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
     _register_errors(app)
     _register_cli(app)
     _register_access_log(app)
+    _install_fast_lane(app)
     return app
 
 
@@ -105,16 +106,13 @@ def freeze_startup_objects() -> None:
 
 
 def _register_access_log(app: Flask) -> None:
-    """One line per request on the `mlexp.access` logger, when ACCESS_LOG is on."""
-    import logging
+    from mlexp.access_log import register_access_log
 
-    from flask import request
+    register_access_log(app)
 
-    if not app.config["ACCESS_LOG"]:
-        return
-    log = logging.getLogger("mlexp.access")
 
-    @app.after_request
-    def _log_request(response):
-        log.info("%s %s %s", request.method, request.full_path.rstrip("?"), response.status_code)
-        return response
+def _install_fast_lane(app: Flask) -> None:
+    """`mlflow.log_metric` and log-batch calls answered beside Flask (api/fast_lane.py)."""
+    from mlexp.api.fast_lane import LoggingFastLane
+
+    app.wsgi_app = LoggingFastLane(app, app.wsgi_app)

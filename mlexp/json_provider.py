@@ -12,17 +12,17 @@ class OrjsonProvider(JSONProvider):
     which also accepts the bare NaN / Infinity some JSON writers emit."""
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
-        return _dump_bytes(obj).decode()
+        return json_bytes(obj).decode()
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         return json.loads(s, **kwargs)
 
     def response(self, *args: Any, **kwargs: Any):
         obj = self._prepare_response_obj(args, kwargs)
-        return self._app.response_class(_dump_bytes(obj) + b"\n", mimetype="application/json")
+        return self._app.response_class(json_bytes(obj) + b"\n", mimetype="application/json")
 
 
-def _dump_bytes(obj: Any) -> bytes:
+def json_bytes(obj: Any) -> bytes:
     """orjson, or the standard library for what orjson refuses (integers beyond 64 bits)."""
     try:
         return orjson.dumps(obj)

@@ -48,7 +48,15 @@ def json_body() -> dict:
     """
     # Bodies past the limit are refused while reading (413 → INVALID_PARAMETER_VALUE).
     request.max_content_length = current_app.config["MAX_JSON_BYTES"]
-    raw = request.get_data(cache=True)
+    return json_object(request.get_data(cache=True))
+
+
+def json_object(raw: bytes) -> dict:
+    """The JSON object in a request body (empty for an empty body).
+
+    Raises:
+        InvalidParameter: malformed, too deep or not an object.
+    """
     if not raw.strip():
         return {}
     try:

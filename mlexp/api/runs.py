@@ -54,9 +54,13 @@ def restore_run():
 
 @bp.post("/runs/log-metric")
 def log_metric():
-    req = fast_log_metric(json_body()) or parse(LogMetricRequest)
-    run_data.log_metric(req["run_id"], req["metric"])
+    record_metric(fast_log_metric(json_body()) or parse(LogMetricRequest))
     return {}
+
+
+def record_metric(req: dict) -> None:
+    """LogMetric's service call, shared with the logging fast lane (api/fast_lane.py)."""
+    run_data.log_metric(req["run_id"], req["metric"])
 
 
 @bp.post("/runs/log-parameter")
@@ -83,9 +87,13 @@ def delete_tag():
 @bp.post("/runs/log-batch")
 def log_batch():
     """LogBatch: metrics, params and tags land together or not at all."""
-    req = fast_log_batch(json_body()) or parse(LogBatchRequest)
-    run_data.log_batch(req["run_id"], metrics=req["metrics"], params=req["params"], tags=req["tags"])
+    record_batch(fast_log_batch(json_body()) or parse(LogBatchRequest))
     return {}
+
+
+def record_batch(req: dict) -> None:
+    """LogBatch's service call, shared with the logging fast lane (api/fast_lane.py)."""
+    run_data.log_batch(req["run_id"], metrics=req["metrics"], params=req["params"], tags=req["tags"])
 
 
 @bp.route("/runs/search", methods=["GET", "POST"])
