@@ -2,9 +2,10 @@
 
 At start-up the common case is a database already at head, and that check costs two small
 queries: the revision ids are read from migrations/versions/ as text, without importing Alembic (its import and
-loading the script directory cost ~0.1–0.3 s that every start would otherwise pay). Alembic runs
-only when there is something to upgrade, under a file lock so that servers started together on a
-new instance do not race to create the same tables.
+loading the script directory cost ~0.1–0.3 s that every start would otherwise pay). A new
+database is built from the models and stamped at head, also without Alembic. Alembic runs only
+when an existing database has something to upgrade. Both happen under a file lock so that servers
+started together on a new instance do not race to create the same tables.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from functools import cache
 
 import click
 from flask import Flask
-from sqlalchemy import inspect, text
+from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, inspect, text
 from sqlalchemy.engine import Connection
 
 try:
@@ -116,6 +117,10 @@ def upgrade_schema(connection: Connection) -> None:
     found = database_revisions(connection)
     if found == revisions.heads:
         return
+    if found is None and not _has_mlexp_tables(connection):
+        create_at_head(connection, revisions.heads)
+        log.info("Created a new database at schema revision %s", _names(revisions.heads))
+        return
     if not found and _has_mlexp_tables(connection):  # no alembic_version, or an empty one
         from mlexp.legacy_schema import adopt_legacy_database
 
@@ -129,6 +134,26 @@ def upgrade_schema(connection: Connection) -> None:
     if found != revisions.heads:
         run_alembic(connection, "upgrade", "heads")
         log.info("Database schema upgraded from %s to %s", _names(found or set()), _names(revisions.heads))
+
+
+# Alembic's version table, as `alembic upgrade` creates it.
+ALEMBIC_VERSION = Table("alembic_version", MetaData(),
+                        Column("version_num", String(32), nullable=False),
+                        PrimaryKeyConstraint("version_num", name="alembic_version_pkc"))
+
+
+def create_at_head(connection: Connection, heads: set[str]) -> None:
+    """A new database: the models' tables as they stand, stamped at head.
+
+    This is Alembic's own recipe for building an up-to-date database from scratch, done without
+    importing Alembic: its import and running every migration took ~0.3 s of a first start. Tests
+    check that the result is the schema `alembic upgrade heads` builds.
+    """
+    from mlexp.extensions import db
+
+    db.metadata.create_all(connection)
+    ALEMBIC_VERSION.create(connection)
+    connection.execute(ALEMBIC_VERSION.insert(), [{"version_num": head} for head in sorted(heads)])
 
 
 def _has_mlexp_tables(connection: Connection) -> bool:
