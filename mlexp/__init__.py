@@ -95,14 +95,18 @@ def _register_cli(app: Flask) -> None:
 
 
 def freeze_startup_objects() -> None:
-    """Move everything allocated at start-up out of the garbage collector's sight, and collect
-    less often: big search pages allocate ~10^6 short-lived objects, and full collections
-    that rescan the whole app showed up as 100 ms stalls."""
+    """Move everything allocated at start-up out of the garbage collector's sight, then collect
+    again, less often: big search pages allocate ~10^6 short-lived objects, and full collections
+    that rescanned the whole app showed up as 100 ms stalls.
+
+    No collection runs first: app.py builds the app with the collector off, and collecting here
+    took ~0.13 s of every start to free ~850 of ~94,000 objects; they are frozen with the rest.
+    """
     import gc
 
-    gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
+    gc.enable()
 
 
 def _register_access_log(app: Flask) -> None:
