@@ -6,7 +6,7 @@ from sqlalchemy import event, insert, select
 from sqlalchemy.engine import URL, Connection, Engine
 
 from mlexp.extensions import db
-from mlexp.models import Experiment
+from mlexp.models import Experiment, add_postgresql_index_conditions
 
 DEFAULT_EXPERIMENT_NAME = "Default"
 WRITE_OPTION = "mlexp_write"
@@ -60,6 +60,8 @@ def configure_engine(app: Flask) -> None:
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
             app.extensions[WRITERS_LOCK] = threading.RLock()
+        elif db.engine.dialect.name == "postgresql":
+            add_postgresql_index_conditions()
 
 
 def init_database(app: Flask) -> None:

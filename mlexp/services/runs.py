@@ -5,7 +5,6 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from mlexp.clock import now_ms
 from mlexp.errors import InvalidParameter, NotFound
@@ -39,8 +38,11 @@ class RunRef:
 
 def insert_statement(dialect_name: str, table, columns):
     """The dialect's INSERT (with its ON CONFLICT) of named columns, each bound by its name."""
-    insert = (postgresql if dialect_name == "postgresql" else sqlite).insert(table)
-    return insert.values({c: bindparam(c) for c in columns})
+    if dialect_name == "postgresql":  # imported only there: the dialect costs ~80 ms to import
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).values({c: bindparam(c) for c in columns})
 
 
 def _tag_upsert(dialect_name: str):
