@@ -2,7 +2,7 @@
 from flask import Blueprint
 
 from mlexp.api.parsing import paged, parse
-from mlexp.schemas.runs import GetMetricHistoryRequest, metric_to_wire
+from mlexp.schemas.runs import GetMetricHistoryRequest, history_to_wire
 from mlexp.services.metrics import get_metric_history
 
 bp = Blueprint("metrics", __name__)
@@ -14,4 +14,4 @@ def get_history():
     points, next_token = get_metric_history(req["run_id"], req["metric_key"],
                                             max_results=req["max_results"],
                                             page_token=req["page_token"])
-    return paged("metrics", [metric_to_wire(*p) for p in points], next_token)
+    return paged("metrics", history_to_wire(points), next_token)
