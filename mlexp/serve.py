@@ -14,9 +14,15 @@ import tempfile
 from flask import Flask
 from waitress import buffers
 from waitress import serve as waitress_serve
+from waitress.channel import HTTPChannel
+from waitress.task import ErrorTask
 
+from mlexp.api.errors import API_PATH_PREFIXES
 from mlexp.artifact_store import TEMP_PREFIX
 from mlexp.checkpoints import start_checkpointer
+from mlexp.errors import ErrorCode
+from mlexp.headers import HEADERS
+from mlexp.json_provider import json_bytes
 
 try:
     import fcntl
@@ -48,10 +54,38 @@ def spool_bodies_into(packages_dir: str) -> None:
         buffers.TempfileBasedBuffer.newfile = lambda _buffer: _named_spool(folder)
 
 
+class ApiErrorTask(ErrorTask):
+    """waitress's own error answers, given before the app sees a request (a body over
+    max_request_body_size, a malformed Content-Length or chunk), as MLflow's error JSON on API
+    paths, keeping waitress's status; elsewhere waitress's plain text, as before."""
+
+    def execute(self):
+        if not (getattr(self.request, "path", None) or "").startswith(API_PATH_PREFIXES):
+            return super().execute()
+        error = self.request.error
+        code = ErrorCode.INVALID_PARAMETER_VALUE if error.code < 500 else ErrorCode.INTERNAL_ERROR
+        message = f"{error.reason}: {error.body}"
+        if error.code == 413:
+            limit = self.channel.server.adj.max_request_body_size
+            message = f"Request body too large: this server takes bodies of up to {limit:,} bytes"
+        body = json_bytes({"error_code": code.value, "message": message}) + b"\n"
+        self.status = f"{error.code} {error.reason}"
+        self.response_headers.extend([("Content-Type", "application/json"), *HEADERS.items()])
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+def answer_api_errors_as_json() -> None:
+    """HTTPChannel.error_task_class is waitress's seam for its error answers (3.0)."""
+    HTTPChannel.error_task_class = ApiErrorTask
+
+
 def serve(app: Flask, host: str, port: int, threads: int) -> None:
     """Block serving `app` on host:port until interrupted."""
     print(f"mlexp serving on http://{host}:{port} (instance: {app.instance_path})", flush=True)
     spool_bodies_into(app.config["PACKAGES_DIR"])
+    answer_api_errors_as_json()
     start_checkpointer(app)
     waitress_serve(
         app,
