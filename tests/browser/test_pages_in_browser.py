@@ -1,6 +1,7 @@
 """A person's path through the pages, in a real browser: list, experiment, filter, sort, run."""
 import re
 
+import requests
 from playwright.sync_api import expect
 
 
@@ -75,3 +76,30 @@ def test_copy_button_copies_run_id_when_clicked(page, browser):
     page.get_by_role("button", name="Copy").click()
     expect(page.get_by_role("button", name="Copied")).to_be_visible()
     assert page.evaluate("navigator.clipboard.readText()") == run_id
+
+
+def test_links_the_mlflow_client_prints_open_our_pages_when_followed(page, server_url):
+    """`end_run` prints "View run … at: <tracking uri>/#/experiments/<id>/runs/<run id>"."""
+    runs = requests.post(server_url + "/api/2.0/mlflow/runs/search", timeout=10,
+                         json={"experiment_ids": ["1"], "order_by": ["attributes.run_name ASC"]}).json()["runs"]
+    run = runs[3]["info"]
+    page.goto(f"/#/experiments/1/runs/{run['run_id']}?workspace=default")
+    expect(page).to_have_url(re.compile(rf"/experiments/1/runs/{run['artifact_uri'].rsplit('/', 1)[1]}$"))
+    expect(page.locator("body")).to_contain_text(run["run_id"])
+
+    page.goto("/#/experiments/1")
+    expect(page).to_have_url(re.compile(r"/experiments/1$"))
+    expect(page.get_by_role("heading", name=re.compile("image-classifier"))).to_be_visible()
+
+    api = server_url + "/api/2.0/mlflow"
+    requests.post(api + "/registered-models/create", json={"name": "linked model"}, timeout=10).raise_for_status()
+    requests.post(api + "/model-versions/create", timeout=10, json={
+        "name": "linked model", "source": run["artifact_uri"] + "/model", "run_id": run["run_id"]}).raise_for_status()
+    page.goto("/#/models/linked%20model/versions/1")
+    expect(page).to_have_url(re.compile(r"/models/linked%20model/versions/1$"))
+    expect(page.locator("h1")).to_contain_text("linked model")
+    page.goto("/#/models/linked%20model")
+    expect(page).to_have_url(re.compile(r"/models/linked%20model$"))
+
+    page.goto("/#/traces")  # no page of ours for it: the home page stays
+    expect(page.get_by_role("heading", name="Experiments")).to_be_visible()
