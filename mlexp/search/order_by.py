@@ -3,7 +3,7 @@ import re
 from dataclasses import dataclass
 
 from mlexp.errors import InvalidParameter
-from mlexp.search.filter import EXPERIMENT_PREFIXES, RUN_PREFIXES
+from mlexp.search.entities import EXPERIMENT_PREFIXES, RUN_PREFIXES
 
 # Possessive quantifiers keep matching linear on hostile input; bare keys hold no spaces.
 _CLAUSE = re.compile(

@@ -69,8 +69,8 @@ def test_a_body_within_the_server_limit_still_reaches_the_app_which_words_its_ow
     run = requests.post(small_limit_server.url + "/api/2.0/mlflow/runs/create", json={"experiment_id": "0"},
                         timeout=10).json()["run"]["info"]
     path = run["artifact_uri"].replace("mlflow-artifacts:/", "/api/2.0/mlflow-artifacts/artifacts/") + "/a.bin"
-    status, headers, body = exchange(small_limit_server, f"PUT {path} HTTP/1.1\r\nHost: x\r\n"
-                                                        f"Content-Length: {LIMIT + 1}\r\nConnection: close\r\n\r\n" + "x" * (LIMIT + 1))
+    head = f"PUT {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {LIMIT + 1}\r\nConnection: close\r\n\r\n"
+    status, _, body = exchange(small_limit_server, head + "x" * (LIMIT + 1))
     error = json.loads(body)
     assert (status, error["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
     assert f"maximum upload size of {LIMIT} bytes" in error["message"]
