@@ -117,11 +117,12 @@ def upgrade_schema(connection: Connection) -> None:
     found = database_revisions(connection)
     if found == revisions.heads:
         return
-    if found is None and not _has_mlexp_tables(connection):
+    has_tables = not found and _has_mlexp_tables(connection)
+    if found is None and not has_tables:
         create_at_head(connection, revisions.heads)
         log.info("Created a new database at schema revision %s", _names(revisions.heads))
         return
-    if not found and _has_mlexp_tables(connection):  # no alembic_version, or an empty one
+    if has_tables:  # no alembic_version, or an empty one
         from mlexp.legacy_schema import adopt_legacy_database
 
         changes = adopt_legacy_database(connection, revisions.base)
