@@ -3,6 +3,8 @@ import os
 
 from flask import Flask
 
+from mlexp.routing import LazyBuilderRule
+
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -18,6 +20,7 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
         template_folder=os.path.join(PROJECT_ROOT, "templates"),
         static_folder=os.path.join(PROJECT_ROOT, "static"),
     )
+    app.url_rule_class = LazyBuilderRule
     _load_config(app, test_config)
     _init_json(app)
     _init_extensions(app)
