@@ -62,9 +62,12 @@ def auth_required(app: Flask | None = None) -> bool:
 
 
 def _credentials() -> str | None:
-    """The token from an Authorization header (Bearer, or Basic with the token as password)."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, value = header.partition(" ")
+    return credentials_from(request.headers.get("Authorization", ""))
+
+
+def credentials_from(authorization: str) -> str | None:
+    """The token in an Authorization header's value (Bearer, or Basic with the token as password)."""
+    scheme, _, value = authorization.partition(" ")
     value = value.strip()
     if scheme.lower() == "bearer" and value:
         return value
@@ -77,13 +80,19 @@ def _credentials() -> str | None:
     return None
 
 
+def token_principal(app: Flask, token: str) -> Principal | None:
+    """The live token's principal, from the per-process cache (needs an app context)."""
+    cache = app.extensions["mlexp.access_cache"]
+    return cache.get(("token", tokens.hash_token(token)), lambda: tokens.principal_for(token))
+
+
 def _principal() -> Principal | None:
-    cache = current_app.extensions["mlexp.access_cache"]
     token = _credentials()
     if token is not None:
-        return cache.get(("token", tokens.hash_token(token)), lambda: tokens.principal_for(token))
+        return token_principal(current_app, token)
     name = session.get("token_name")
     if name:
+        cache = current_app.extensions["mlexp.access_cache"]
         return cache.get(("name", name), lambda: tokens.principal_named(name))
     return None
 

@@ -5,8 +5,9 @@ request machinery (contexts, routing, hooks, the Response object) took ~0.7 ms o
 the server spent on such a call, as much as the database write itself.
 
 A request takes the lane only when Flask would do nothing but parse it and call the service:
-a POST to one of LANES with a body of known length within MAX_JSON_BYTES, while access is open
-(no token was ever made), and a body the route's fast reader accepts. Anything else goes on to
+a POST to one of LANES with a body of known length within MAX_JSON_BYTES, from a caller Flask's
+access check would let through without a word (access open, or an Authorization header with a
+live token that may write), and a body the route's fast reader accepts. Anything else goes on to
 Flask untouched, its body re-wound, and Flask answers it as always. The lane answers what Flask
 would: `{}`, or MLflow's error JSON for a domain error, with the same headers. An unexpected error
 is passed on to Flask, which runs the call again and answers as it does for any error; the
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from flask import Flask
 from werkzeug.http import HTTP_STATUS_CODES
 
-from mlexp.access import auth_required
+from mlexp.access import auth_required, credentials_from, token_principal
 from mlexp.access_log import log_request
 from mlexp.api import API_PREFIXES
 from mlexp.api.parsing import json_object
@@ -76,7 +77,7 @@ class LoggingFastLane:
         raw = environ["wsgi.input"].read(int(length))
         environ["wsgi.input"] = io.BytesIO(raw)
         with self.app.app_context():
-            if auth_required(self.app):
+            if auth_required(self.app) and not self._may_write(environ):
                 raise _PassOn
             try:
                 req = read_fast(json_object(raw))
@@ -91,3 +92,10 @@ class LoggingFastLane:
             except Exception:
                 raise _PassOn from None
         return 200, OK_BODY
+
+    def _may_write(self, environ) -> bool:
+        """Whether the Authorization header holds a live token that may write. Other callers (no
+        token, a read token, a revoked one, a log-in session's cookie) are Flask's to answer."""
+        token = credentials_from(environ.get("HTTP_AUTHORIZATION", ""))
+        principal = token_principal(self.app, token) if token else None
+        return principal is not None and principal.can_write

@@ -13,7 +13,7 @@ from werkzeug.test import Client
 from mlexp.api import fast_lane
 from mlexp.services import run_data
 from tests.api.helpers import INVALID, NOT_FOUND, assert_error, now_ms
-from tests.api.test_access import add_token, bearer
+from tests.api.test_access import add_token, basic, bearer, revoke
 from tests.conftest import Api
 from tests.databases import make_app
 
@@ -124,12 +124,27 @@ def test_lane_passes_on_to_flask_when_its_reader_does_not_take_the_body(lanes, r
     assert passed_on, reason
 
 
-def test_lane_passes_on_when_a_token_exists_so_access_is_checked_by_flask(lanes, app, run_id):
-    token = add_token(app, "writer")
-    status, body, passed_on = lanes.same(API + "/runs/log-metric", metric_body(run_id))
+def test_lane_answers_a_token_that_may_write_and_leaves_every_other_caller_to_flask(lanes, app, run_id):
+    writer = add_token(app, "writer")
+    reader = add_token(app, "reader", scope="read")
+    revoked = add_token(app, "gone")
+    revoke(app, "gone")
+    for headers in (bearer(writer), basic(writer)):
+        for path, body in ((API + "/runs/log-metric", metric_body(run_id)), (AJAX + "/runs/log-batch", batch_body(run_id))):
+            status, answer, passed_on = lanes.same(path, body, headers=headers)
+            assert (status, answer, passed_on) == (200, {}, False)
+    for headers, status, code in (({}, 401, "UNAUTHENTICATED"), (bearer("not-a-token"), 401, "UNAUTHENTICATED"),
+                                  (bearer(revoked), 401, "UNAUTHENTICATED"), (basic(""), 401, "UNAUTHENTICATED"),
+                                  ({"Authorization": "Basic %%%"}, 401, "UNAUTHENTICATED"),
+                                  (bearer(reader), 403, "PERMISSION_DENIED")):
+        answer_status, answer, passed_on = lanes.same(API + "/runs/log-metric", metric_body(run_id), headers=headers)
+        assert (answer_status, answer["error_code"], passed_on) == (status, code, True), headers
+
+
+def test_lane_leaves_a_server_that_requires_tokens_before_any_exists_to_flask(tmp_path):
+    app = make_app(tmp_path / "required", AUTH="required")
+    status, body, passed_on = Lanes(app).same(API + "/runs/log-metric", metric_body("0" * 32))
     assert (status, body["error_code"], passed_on) == (401, "UNAUTHENTICATED", True)
-    status, body, passed_on = lanes.same(API + "/runs/log-metric", metric_body(run_id), headers=bearer(token))
-    assert (status, body, passed_on) == (200, {}, True)
 
 
 def test_lane_passes_on_other_methods_and_routes(lanes, run_id):
