@@ -1,7 +1,7 @@
 """Adopting a database made before migrations existed: an SQLite file built by create_all.
 
 Such a file has no alembic_version table and the first migration's tables minus what was added to
-models.py later: whole tables (api_tokens, experiment_keys), indexes (ix_metrics_chart; the partial
+the models later: whole tables (api_tokens, experiment_keys), indexes (ix_metrics_chart; the partial
 ix_metrics_model_id was a full index before), nullable columns (latest_metrics.value_json,
 metrics.dataset_name/dataset_digest). Adoption adds what is missing, then compares the result with
 a scratch database built by the first migration itself, and stamps that revision only when the two

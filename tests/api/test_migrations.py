@@ -79,7 +79,7 @@ def _revisions(instance) -> set[str]:
 
 
 def _differences_from_models(instance) -> list:
-    """Alembic's autogenerate comparison of the database with models.py (what `db migrate` would write)."""
+    """Alembic's autogenerate comparison of the database with the models (what `db migrate` would write)."""
     engine = _engine(instance)
     try:
         with engine.connect() as connection:
@@ -184,7 +184,7 @@ def test_fresh_database_is_upgraded_to_head_with_every_table_when_the_app_starts
 
 
 def test_models_and_migrations_agree_when_the_database_is_at_head(tmp_path):
-    """A change to models.py without a migration (`flask --app app db migrate`) fails here.
+    """A change to a model without a migration (`flask --app app db migrate`) fails here.
 
     The database is built by running every migration, as an existing instance is upgraded (a new
     instance is built from the models: see the next test)."""
