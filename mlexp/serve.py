@@ -18,7 +18,7 @@ from waitress.channel import HTTPChannel
 from waitress.task import ErrorTask
 
 from mlexp.api.errors import API_PATH_PREFIXES
-from mlexp.artifact_store import TEMP_PREFIX
+from mlexp.upload_files import TEMP_PREFIX
 from mlexp.checkpoints import start_checkpointer
 from mlexp.errors import ErrorCode
 from mlexp.headers import HEADERS

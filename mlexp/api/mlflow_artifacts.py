@@ -5,10 +5,10 @@ import os
 from flask import Blueprint, request, send_file
 
 from mlexp.api.parsing import parse
-from mlexp.artifact_store import SpooledBody
 from mlexp.errors import EndpointNotFound, NotImplementedByServer
 from mlexp.schemas.artifacts import FileInfoSchema, ListArtifactsRequest, ListRunArtifactsRequest
 from mlexp.services import artifacts
+from mlexp.upload_files import SpooledBody
 
 CHUNK_BYTES = 1024 * 1024
 

@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from flask import current_app
 from sqlalchemy import select
 
-from mlexp.artifact_store import ArtifactStore, FileInfo, SpooledBody, safe_relative_path
+from mlexp.artifact_store import ArtifactStore, FileInfo, safe_relative_path
+from mlexp.upload_files import SpooledBody
 from mlexp.errors import InvalidParameter, NotFound
 from mlexp.extensions import db
 from mlexp.models import ACTIVE, Run

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from mlexp.artifact_store import TEMP_PREFIX, FileInfo
+from mlexp.artifact_store import FileInfo
+from mlexp.upload_files import TEMP_PREFIX
 from mlexp.errors import NotFound
 from mlexp.extensions import db
 from mlexp.models import Experiment, Run

@@ -4,8 +4,9 @@ import os
 
 import pytest
 
-from mlexp.artifact_store import TEMP_PREFIX, ArtifactStore
+from mlexp.artifact_store import ArtifactStore
 from mlexp.errors import InvalidParameter, NotFound
+from mlexp.upload_files import TEMP_PREFIX
 
 
 def test_stale_upload_is_removed_when_no_writer_holds_it(tmp_path):
