@@ -68,8 +68,9 @@ def backup_command(target):
 @with_appcontext
 def restore_command(source, yes):
     """Replace this instance's database and packages with the backup in SOURCE (server stopped)."""
-    from mlexp.backup import BackupError, read_backup, restore_instance
+    from mlexp.backup import BackupError
     from mlexp.extensions import db
+    from mlexp.restore import read_backup, restore_instance
 
     try:
         made = read_backup(source)
