@@ -13,7 +13,9 @@ Workloads, each bounded by --seconds and, where it applies, run with 1 and 8 con
                    untimed), paged as the MLflow client pages it (seconds per full fetch)
   artifacts        one --artifact-mb file PUT and GET via /api/2.0/mlflow-artifacts/artifacts/<run's
                    artifact root>/big.bin, streamed (MB/s), with the server's memory around it
-  startup          server start to the first answer of /health, and its memory idle after start
+  startup          server start to the first answer of /health, and its memory idle after start;
+                   startup_first_api: start to the answer of an experiment search sent as soon as
+                   /health answered (what a client's first call waits for)
 Every REST call opens a new TCP connection, as in the issue's targets; `fluent` is the keep-alive
 figure. Memory (RSS, VmHWM peak, PSS) is summed over the server's process tree and only known
 when this script started the server.
@@ -114,7 +116,7 @@ class Bench:
         """(key, function(server) -> figures) in the order they run; each is alternated alone."""
         clients = self.args.clients
         if group == "startup":
-            return [("startup", self.startup)]
+            return [("startup", self.startup), ("startup_first_api", self.first_api)]
         if group in ("log_metric", "log_batch", "create_finish"):
             return [(f"{group}_c{n}", lambda server, n=n, g=group: self.writes(server, g, n)) for n in clients]
         if group == "fluent":
@@ -134,6 +136,11 @@ class Bench:
         memory = server.idle_memory
         return {"seconds": round(server.startup_seconds, 3), "mem_mb": memory["rss_mb"],
                 "idle_pss_mb": memory["pss_mb"], "processes": memory["processes"]}
+
+    def first_api(self, server: Server) -> dict | None:
+        if server.first_api_seconds is None:
+            return None
+        return {"seconds": round(server.first_api_seconds, 3)}
 
     def writes(self, server: Server, group: str, clients: int) -> dict:
         experiment_id = w.create_experiment(server.url, f"{group}-c{clients}")

@@ -1,5 +1,6 @@
 """Servers under benchmark: start mlexp or MLflow's own server on a free loopback port, time the
-start to the first answer of /health, read the memory of its whole process tree, stop it.
+start to the first answer of /health and of a first API call, read the memory of its whole
+process tree, stop it.
 
 Memory is read from /proc: VmRSS (now) and VmHWM (peak since start, or since `reset_peak`) of every
 process in the tree, summed, so MLflow's uvicorn workers and job-runner processes count as well as
@@ -60,6 +61,7 @@ class Server:
                  startup_seconds: float | None = None, log_path: str | None = None):
         self.name, self.url, self.process = name, url, process
         self.startup_seconds, self.log_path = startup_seconds, log_path
+        self.first_api_seconds: float | None = None  # start to the answer of a first API call
         self.idle_memory: dict | None = None  # memory_mb() read soon after start, before any work
 
     def pids(self) -> list[int]:
@@ -145,6 +147,7 @@ def _start(name: str, command: list[str], port: int, log_path: str, env: dict, t
             with urllib.request.urlopen(url + "/health", timeout=2) as response:
                 if response.status == 200:
                     server.startup_seconds = time.perf_counter() - started
+                    server.first_api_seconds = _first_api_answer(url) - started
                     break
         except (urllib.error.URLError, ConnectionError, OSError):
             pass
@@ -158,6 +161,16 @@ def _start(name: str, command: list[str], port: int, log_path: str, env: dict, t
         with open(log_path, errors="replace") as log:
             raise RuntimeError(f"{name} exited after start:\n{log.read()[-3000:]}")
     return server
+
+
+def _first_api_answer(url: str) -> float:
+    """When an experiment search, sent as soon as /health answered, was answered: what a client's
+    first call waits for (a server may answer /health before all of it is ready)."""
+    request = urllib.request.Request(url + "/api/2.0/mlflow/experiments/search", data=b'{"max_results": 1}',
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=120) as response:
+        response.read()
+    return time.perf_counter()
 
 
 def start_mlexp(workdir: str) -> Server:
