@@ -1,12 +1,12 @@
-"""Restore of an instance from a backup folder made by backup.py: checked first, then swapped in. No Flask."""
+"""Restore of an instance from a backup folder made by backup.py: checked, then swapped in. No Flask."""
 import json
 import os
 import shutil
 import sqlite3
 import tempfile
 
-from mlexp.backup import (DATABASE_FILE, FORMAT, FORMAT_VERSION, MANIFEST, PACKAGES_FOLDER, BackupError,
-                          fsync_file, remove_path, sqlite_database_path, table_counts)
+from mlexp.backup import (DATABASE_FILE, FORMAT, FORMAT_VERSION, MANIFEST, PACKAGES_FOLDER,
+                          BackupError, fsync_file, remove_path, sqlite_database_path, table_counts)
 
 
 def read_backup(source: str) -> dict:

@@ -18,11 +18,11 @@ from waitress.channel import HTTPChannel
 from waitress.task import ErrorTask
 
 from mlexp.api.errors import API_PATH_PREFIXES
-from mlexp.upload_files import TEMP_PREFIX
 from mlexp.checkpoints import start_checkpointer
 from mlexp.errors import ErrorCode
 from mlexp.headers import HEADERS
 from mlexp.json_provider import json_bytes
+from mlexp.upload_files import TEMP_PREFIX
 
 try:
     import fcntl

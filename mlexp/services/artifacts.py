@@ -10,13 +10,13 @@ from flask import current_app
 from sqlalchemy import select
 
 from mlexp.artifact_store import ArtifactStore, FileInfo, safe_relative_path
-from mlexp.upload_files import SpooledBody
 from mlexp.errors import InvalidParameter, NotFound
 from mlexp.extensions import db
 from mlexp.models import ACTIVE, Run
 from mlexp.services.experiments import get_experiment
 from mlexp.services.logged_models import get_logged_model
 from mlexp.services.runs import get_run_row
+from mlexp.upload_files import SpooledBody
 
 _PACKAGE = re.compile(r"^ml_experiment_(\d+)$")
 

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from mlexp.artifact_store import FileInfo
-from mlexp.upload_files import TEMP_PREFIX
 from mlexp.errors import NotFound
 from mlexp.extensions import db
 from mlexp.models import Experiment, Run
 from mlexp.services.artifacts import store
+from mlexp.upload_files import TEMP_PREFIX
 
 _PACKAGE = re.compile(r"^ml_experiment_(\d+)$")
 
