@@ -139,6 +139,7 @@ def _snapshot_database(source_path: str, target_path: str) -> tuple[dict, _Snaps
 
 
 def table_counts(connection: sqlite3.Connection) -> dict[str, int]:
+    """Rows per table: the manifest lists them, and a restore checks the copy against them."""
     names = [row[0] for row in connection.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
     return {name: connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in names}
@@ -207,11 +208,13 @@ def _write_json_atomically(path: str, data: dict) -> None:
 
 
 def fsync_file(path: str) -> None:
+    """Flush a copied file to disk before it is renamed into place."""
     with open(path, "rb+") as fh:
         os.fsync(fh.fileno())
 
 
 def remove_path(path: str) -> None:
+    """Remove whatever is at `path` (a file, a link or a folder tree), if anything is."""
     if os.path.isdir(path) and not os.path.islink(path):
         shutil.rmtree(path, ignore_errors=True)
     elif os.path.lexists(path):
