@@ -155,7 +155,7 @@ def _start(name: str, command: list[str], port: int, log_path: str, env: dict, t
             server.stop()
             with open(log_path, errors="replace") as log:
                 raise RuntimeError(f"{name} did not start:\n{log.read()[-3000:]}")
-        time.sleep(0.02)
+        time.sleep(0.005)  # a finer poll measures the start to within ~5 ms
     time.sleep(0.5)
     if process.poll() is not None:  # someone else answered on that port and ours failed to bind
         with open(log_path, errors="replace") as log:
