@@ -18,7 +18,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.search import populate  # noqa: E402
-from mlexp import freeze_startup_objects, create_app  # noqa: E402
+from mlexp import create_app, freeze_startup_objects  # noqa: E402
 from mlexp.extensions import db  # noqa: E402
 from mlexp.models import LatestMetric, Metric  # noqa: E402
 
