@@ -147,7 +147,6 @@ def _start(name: str, command: list[str], port: int, log_path: str, env: dict, t
             with urllib.request.urlopen(url + "/health", timeout=2) as response:
                 if response.status == 200:
                     server.startup_seconds = time.perf_counter() - started
-                    server.first_api_seconds = _first_api_answer(url) - started
                     break
         except (urllib.error.URLError, ConnectionError, OSError):
             pass
@@ -156,6 +155,12 @@ def _start(name: str, command: list[str], port: int, log_path: str, env: dict, t
             with open(log_path, errors="replace") as log:
                 raise RuntimeError(f"{name} did not start:\n{log.read()[-3000:]}")
         time.sleep(0.005)  # a finer poll measures the start to within ~5 ms
+    # Outside the poll: a failing first API call is an error, not a reason to poll /health again.
+    try:
+        server.first_api_seconds = _first_api_answer(url) - started
+    except OSError:
+        server.stop()
+        raise
     time.sleep(0.5)
     if process.poll() is not None:  # someone else answered on that port and ours failed to bind
         with open(log_path, errors="replace") as log:
