@@ -23,11 +23,11 @@ from mlexp import create_app, freeze_startup_objects  # noqa: E402
 @click.option("--instance", help="folder for the database and packages (default ./instance)")
 def main(host: str | None, port: int | None, instance: str | None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    app = _create_app_or_exit(instance)
-    host = host or app.config["HOST"]
-    port = port or int(app.config["PORT"])
-    from mlexp.access import warn_if_exposed
-    from mlexp.serve import serve
+    flags = {name: value for name, value in (("HOST", host), ("PORT", port)) if value}
+    app = _create_app_or_exit(instance, flags)
+    host, port = app.config["HOST"], int(app.config["PORT"])
+    from mlexp.http.access import warn_if_exposed
+    from mlexp.http.serve import serve
 
     warn_if_exposed(app, host)
 
@@ -35,12 +35,13 @@ def main(host: str | None, port: int | None, instance: str | None) -> None:
     serve(app, host, port, int(app.config["THREADS"]))
 
 
-def _create_app_or_exit(instance: str | None):
-    """The app, or a one-line reason and exit status 1 when the database's schema is unusable."""
+def _create_app_or_exit(instance: str | None, flags: dict | None = None):
+    """The app (flags win over every configuration layer), or a one-line reason and exit
+    status 1 when the database's schema is unusable."""
     from mlexp.migrate import SchemaError
 
     try:
-        return create_app(instance_path=instance)
+        return create_app(flags or None, instance_path=instance)
     except SchemaError as exc:
         raise SystemExit(f"mlexp: cannot start: {exc}") from None
 

@@ -9,7 +9,8 @@ PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def create_app(test_config: dict | None = None, *, instance_path: str | None = None) -> Flask:
-    """Build the app in named steps: config → extensions → tables → blueprints → access → errors → cli → fast lane."""
+    """Build the app in named steps: config → extensions → tables → blueprints → gate → errors → cli →
+    access log → WSGI stack (gate, then the logging fast lane, then Flask)."""
     instance_path = os.path.abspath(
         instance_path or os.environ.get("MLEXP_INSTANCE") or os.path.join(PROJECT_ROOT, "instance")
     )
@@ -26,11 +27,11 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
     _init_extensions(app)
     _init_tables(app)
     _register_blueprints(app)
-    _register_access(app)
+    _register_gate(app)
     _register_errors(app)
     _register_cli(app)
     _register_access_log(app)
-    _install_fast_lane(app)
+    _install_wsgi_stack(app)
     return app
 
 
@@ -77,11 +78,11 @@ def _register_blueprints(app: Flask) -> None:
     register_web(app)
 
 
-def _register_access(app: Flask) -> None:
-    from mlexp.access import register_access_control
-    from mlexp.headers import register_security_headers
+def _register_gate(app: Flask) -> None:
+    from mlexp.http.gate import register_gate
+    from mlexp.http.headers import register_security_headers
 
-    register_access_control(app)
+    register_gate(app)
     register_security_headers(app)
 
 
@@ -118,8 +119,10 @@ def _register_access_log(app: Flask) -> None:
     register_access_log(app)
 
 
-def _install_fast_lane(app: Flask) -> None:
-    """`mlflow.log_metric` and log-batch calls answered beside Flask (api/fast_lane.py)."""
+def _install_wsgi_stack(app: Flask) -> None:
+    """Every request meets the gate first (http/gate.py); admitted `mlflow.log_metric` and
+    log-batch calls are then answered beside Flask (api/fast_lane.py), the rest by Flask."""
     from mlexp.api.fast_lane import LoggingFastLane
+    from mlexp.http.gate import install_gate_middleware
 
-    app.wsgi_app = LoggingFastLane(app, app.wsgi_app)
+    install_gate_middleware(app, LoggingFastLane(app, app.wsgi_app))

@@ -25,6 +25,16 @@ class Defaults:
     AUTH = "auto"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Host names served besides loopback (http/origins.py): None means the listen address and
+    # private-network address literals; a list or comma-separated string replaces that; "*" is any.
+    ALLOWED_HOSTS = None
+    # Browser origins, besides this server's own and localhost's, that may call the API.
+    CORS_ALLOWED_ORIGINS = None
+    # Connections (http/serve.py): idle keep-alive connections and requests that stop sending
+    # are closed after these many seconds; at CONNECTION_LIMIT the idlest connection makes room.
+    IDLE_TIMEOUT = 10
+    REQUEST_TIMEOUT = 10
+    CONNECTION_LIMIT = 10_000
 
 
 def load_config(app: Flask, test_config: dict | None) -> None:

@@ -2,9 +2,7 @@
 from flask import Blueprint, Flask
 
 from mlexp.api import experiments, logged_models, metrics, mlflow_artifacts, registry, runs
-
-API_PREFIXES = {"api": "/api/2.0/mlflow", "ajax": "/ajax-api/2.0/mlflow"}
-ARTIFACT_PREFIXES = {"api": "/api/2.0/mlflow-artifacts", "ajax": "/ajax-api/2.0/mlflow-artifacts"}
+from mlexp.http.paths import API_PREFIXES, ARTIFACT_PREFIXES
 
 health_bp = Blueprint("health", __name__)
 

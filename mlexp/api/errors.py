@@ -1,18 +1,18 @@
 """Every API failure leaves as MLflow's error JSON: {"error_code", "message"}."""
 import logging
 
-from flask import Flask, request
+from flask import Flask, redirect, request, url_for
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
-from mlexp.errors import EndpointNotFound, ErrorCode, InvalidParameter, MlflowError
+from mlexp.errors import EndpointNotFound, ErrorCode, InvalidParameter, MlflowError, Unauthenticated
+from mlexp.http.paths import is_api_path
 
-API_PATH_PREFIXES = ("/api/", "/ajax-api/")
 log = logging.getLogger(__name__)
 
 
 def _is_api_request() -> bool:
-    return request.path.startswith(API_PATH_PREFIXES)
+    return is_api_path(request.path)
 
 
 def mlflow_error_response(error: MlflowError):
@@ -20,9 +20,14 @@ def mlflow_error_response(error: MlflowError):
 
 
 def _domain_error(error: MlflowError):
-    """API callers get MLflow's JSON; people on pages get an error page."""
+    """API callers get MLflow's JSON; people on pages get an error page, or the log-in page
+    when they have not logged in."""
     if _is_api_request():
+        if isinstance(error, Unauthenticated):
+            return (*mlflow_error_response(error), {"WWW-Authenticate": 'Bearer realm="mlexp"'})
         return mlflow_error_response(error)
+    if isinstance(error, Unauthenticated):
+        return redirect(url_for("session.login", next=request.full_path.rstrip("?")))
     from mlexp.web.errors import render_error_page
 
     return render_error_page(error)

@@ -4,10 +4,10 @@ A training loop waits on every `mlflow.log_metric`. Measured on a keep-alive con
 request machinery (contexts, routing, hooks, the Response object) took ~0.7 ms of the ~2.6 ms
 the server spent on such a call, as much as the database write itself.
 
-A request takes the lane only when Flask would do nothing but parse it and call the service:
-a POST to one of LANES with a body of known length within MAX_JSON_BYTES, from a caller Flask's
-access check would let through without a word (access open, or an Authorization header with a
-live token that may write), and a body the route's fast reader accepts. Anything else goes on to
+The lane sits behind the gate (http/gate.py), which has already admitted the request: host,
+origin, access and body size are decided there, for the lane and Flask alike. A request takes the
+lane only when Flask would do nothing but parse it and call the service: a POST to one of LANES
+with a body of known length and a body the route's fast reader accepts. Anything else goes on to
 Flask untouched, its body re-wound, and Flask answers it as always. The lane answers what Flask
 would: `{}`, or MLflow's error JSON for a domain error, with the same headers. An unexpected error
 is passed on to Flask, which runs the call again and answers as it does for any error; the
@@ -21,13 +21,12 @@ from collections.abc import Callable
 from flask import Flask
 from werkzeug.http import HTTP_STATUS_CODES
 
-from mlexp.access import auth_required, credentials_from, token_principal
 from mlexp.access_log import log_request
-from mlexp.api import API_PREFIXES
 from mlexp.api.parsing import json_object
 from mlexp.api.runs import record_batch, record_metric
 from mlexp.errors import MlflowError
-from mlexp.headers import HEADERS
+from mlexp.http.headers import HEADERS
+from mlexp.http.paths import API_PREFIXES
 from mlexp.json_provider import json_bytes
 from mlexp.schemas.runs import fast_log_batch, fast_log_metric
 
@@ -44,7 +43,7 @@ class _PassOn(Exception):
 
 
 class LoggingFastLane:
-    """WSGI middleware in front of `app.wsgi_app` (installed by create_app)."""
+    """WSGI behind the gate, in front of Flask (installed by create_app)."""
 
     def __init__(self, app: Flask, flask_wsgi_app):
         self.app = app
@@ -72,13 +71,11 @@ class LoggingFastLane:
     def _answer(self, environ, read_fast, record) -> tuple[int, bytes]:
         """Status and body, or _PassOn (the request's body re-wound for Flask)."""
         length = environ.get("CONTENT_LENGTH")
-        if not length or not length.isdigit() or int(length) > self.app.config["MAX_JSON_BYTES"]:
+        if not length or not length.isdigit():
             raise _PassOn
-        raw = environ["wsgi.input"].read(int(length))
+        raw = environ["wsgi.input"].read(int(length))  # within the gate's limit
         environ["wsgi.input"] = io.BytesIO(raw)
         with self.app.app_context():
-            if auth_required(self.app) and not self._may_write(environ):
-                raise _PassOn
             try:
                 req = read_fast(json_object(raw))
             except MlflowError:
@@ -92,10 +89,3 @@ class LoggingFastLane:
             except Exception:
                 raise _PassOn from None
         return 200, OK_BODY
-
-    def _may_write(self, environ) -> bool:
-        """Whether the Authorization header holds a live token that may write. Other callers (no
-        token, a read token, a revoked one, a log-in session's cookie) are Flask's to answer."""
-        token = credentials_from(environ.get("HTTP_AUTHORIZATION", ""))
-        principal = token_principal(self.app, token) if token else None
-        return principal is not None and principal.can_write

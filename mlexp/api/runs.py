@@ -2,7 +2,7 @@
 import orjson
 from flask import Blueprint, Response
 
-from mlexp.access import current_principal
+from mlexp.http.access import current_principal
 from mlexp.api.parsing import json_body, parse
 from mlexp.schemas.runs import (CreateRunRequest, DeleteRunRequest, DeleteTagRequest,
                                 GetRunRequest, LogBatchRequest, LogInputsRequest, LogMetricRequest,

@@ -5,7 +5,7 @@ from mlexp.models.datasets import Dataset, InputTag, RunInput
 from mlexp.models.logged_models import LoggedModel, LoggedModelParam, LoggedModelTag, RunModelLink
 from mlexp.models.registry import (ModelVersion, ModelVersionTag, RegisteredModel,
                                    RegisteredModelAlias, RegisteredModelTag)
-from mlexp.models.tokens import ApiToken
+from mlexp.models.tokens import ApiToken, PageSession
 from mlexp.models.tracking import (MODEL_ID_PRESENT, Experiment, ExperimentKey, ExperimentTag,
                                    LatestMetric, Metric, Param, Run, RunTag,
                                    add_postgresql_index_conditions)
@@ -16,5 +16,5 @@ __all__ = [
     "Dataset", "RunInput", "InputTag",
     "LoggedModel", "LoggedModelTag", "LoggedModelParam", "RunModelLink",
     "RegisteredModel", "RegisteredModelTag", "RegisteredModelAlias", "ModelVersion", "ModelVersionTag",
-    "ApiToken", "add_postgresql_index_conditions",
+    "ApiToken", "PageSession", "add_postgresql_index_conditions",
 ]

@@ -8,17 +8,20 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from mlexp.clock import now_ms
 from mlexp.errors import AlreadyExists, InvalidParameter, NotFound
 from mlexp.extensions import db
-from mlexp.models import ApiToken
+from mlexp.models import ApiToken, PageSession
 from mlexp.services.transaction import write_transaction
 
 SCOPES = ("read", "write")
 TOKEN_PREFIX = "mlexp_"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
+# A page log-in ends by log-out, by revoking its token, or after this long (Flask's default
+# lifetime of a permanent session).
+PAGE_SESSION_MS = 31 * 24 * 3600 * 1000
 
 
 @dataclass(frozen=True)
@@ -93,10 +96,47 @@ def principal_for(token: str) -> Principal | None:
     return Principal(row.name, row.scope) if row else None
 
 
-def principal_named(name: str) -> Principal | None:
-    """The principal of the active token called `name` (a page session remembers the name)."""
-    row = db.session.execute(
-        select(ApiToken.name, ApiToken.scope)
-        .where(ApiToken.name == name, ApiToken.revoked_time.is_(None))
-    ).first()
-    return Principal(row.name, row.scope) if row else None
+@dataclass(frozen=True)
+class AccessFacts:
+    """Everything a request's access is decided from, read in two small queries (see
+    http/access.py, which keeps one copy per process for a second)."""
+
+    tokens_exist: bool
+    by_token_hash: dict[str, Principal]  # active tokens only
+    by_name: dict[str, Principal]  # the same, by token name
+    session_names: dict[str, str]  # page session key hash → its active token's name
+
+    def principal_of_token(self, token: str) -> Principal | None:
+        return self.by_token_hash.get(hash_token(token))
+
+    def principal_of_session(self, key: str) -> Principal | None:
+        name = self.session_names.get(hash_token(key))
+        return self.by_name.get(name) if name else None
+
+
+def access_facts() -> AccessFacts:
+    """The tokens table and the live page sessions (a team has tens of each, not thousands)."""
+    rows = db.session.execute(select(ApiToken.token_hash, ApiToken.name, ApiToken.scope,
+                                     ApiToken.revoked_time)).all()
+    active = {row.token_hash: Principal(row.name, row.scope) for row in rows if row.revoked_time is None}
+    by_name = {principal.name: principal for principal in active.values()}
+    sessions = db.session.execute(select(PageSession.key_hash, PageSession.token_name)
+                                  .where(PageSession.created_time > now_ms() - PAGE_SESSION_MS)).all()
+    return AccessFacts(bool(rows), active, by_name, {row.key_hash: row.token_name for row in sessions
+                                                     if row.token_name in by_name})
+
+
+def start_page_session(name: str) -> str:
+    """A new page session for the token called `name`; returns the key its cookie carries.
+    Sessions past their lifetime are removed on the way."""
+    key = secrets.token_urlsafe(32)
+    with write_transaction() as session:
+        session.execute(delete(PageSession).where(PageSession.created_time <= now_ms() - PAGE_SESSION_MS))
+        session.add(PageSession(key_hash=hash_token(key), token_name=name))
+    return key
+
+
+def end_page_session(key: str) -> None:
+    """Log-out: the session's key stops working, wherever its cookie was copied to."""
+    with write_transaction() as session:
+        session.execute(delete(PageSession).where(PageSession.key_hash == hash_token(key)))

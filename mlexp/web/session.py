@@ -1,10 +1,14 @@
-"""Log in to the pages with a token (kept in the signed session cookie), and log out."""
+"""Log in to the pages with a token, and log out.
+
+A log-in is a row of its own (services/tokens.start_page_session); the signed cookie carries
+only its random key, so logging out ends it for good, also where the cookie was copied to."""
 from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 
-from mlexp.api.errors import API_PATH_PREFIXES
+from mlexp.http.access import SESSION_KEY, access_state
+from mlexp.http.paths import is_api_path
 from mlexp.services import tokens
 from mlexp.web.csrf import verify_csrf
 
@@ -31,7 +35,8 @@ def login():
         principal = tokens.principal_for(request.form.get("token", "").strip())
         if principal is not None:
             session.clear()
-            session["token_name"] = principal.name
+            session[SESSION_KEY] = tokens.start_page_session(principal.name)
+            access_state().invalidate()
             return redirect(_safe_next(request.form.get("next")))
         error = "That token is unknown or has been revoked."
     return render_template("session/login.html", error=error,
@@ -41,6 +46,10 @@ def login():
 @bp.post("/logout")
 def logout():
     verify_csrf()
+    key = session.get(SESSION_KEY)
+    if isinstance(key, str):
+        tokens.end_page_session(key)
+        access_state().invalidate()
     session.clear()
     return redirect(url_for("session.login"))
 
@@ -50,6 +59,6 @@ class PageSessionInterface(SecureCookieSessionInterface):
     so they skip reading and signing the cookie (a tenth of a small call's cost)."""
 
     def open_session(self, app, request):
-        if request.path.startswith(API_PATH_PREFIXES):
+        if is_api_path(request.path):
             return self.null_session_class()
         return super().open_session(app, request)

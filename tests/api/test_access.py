@@ -37,7 +37,7 @@ RULE_VALUES = {"artifact_path": "ml_experiment_0/1/x.txt", "model_id": "m-1", "t
 # --- helpers --------------------------------------------------------------------------------
 
 def clear_token_cache(app) -> None:
-    app.extensions["mlexp.access_cache"]._entries.clear()
+    app.extensions["mlexp.access"].invalidate()
 
 
 def add_token(app, name: str, scope: str = "write") -> str:
@@ -572,7 +572,7 @@ def test_revoked_token_cannot_log_in_when_revoked(app, client, world):
     assert response.status_code == 401
     assert "unknown or has been revoked" in response.get_data(as_text=True)
     with client.session_transaction() as state:
-        assert "token_name" not in state
+        assert "sid" not in state
 
 
 def poll(fetch, want_status: int, deadline_seconds: float = 10.0):
@@ -805,7 +805,7 @@ def test_login_with_wrong_token_shows_the_error_with_401_when_typed(shared, web)
     assert "That token is unknown or has been revoked." in html
     assert 'role="alert"' in html
     with web.session_transaction() as state:
-        assert "token_name" not in state
+        assert "sid" not in state
     assert web.get("/").status_code == 302
 
 
@@ -889,7 +889,7 @@ def test_login_without_csrf_answers_400_when_posted(shared, web):
     response = web.post("/login", data={"token": shared.writer})
     assert response.status_code == 400
     with web.session_transaction() as state:
-        assert "token_name" not in state
+        assert "sid" not in state
     page_csrf(web)
     response = web.post("/login", data={"token": shared.writer, "csrf_token": "forged"})
     assert response.status_code == 400
@@ -1128,7 +1128,7 @@ def test_json_body_limit_leaves_artifact_uploads_alone_when_they_are_bigger(open
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.0.1.1"])
 def test_no_warning_when_serving_on_loopback_without_tokens(open_app, caplog, host):
-    from mlexp.access import warn_if_exposed
+    from mlexp.http.access import warn_if_exposed
 
     with caplog.at_level(logging.WARNING, logger="mlexp"):
         warn_if_exposed(open_app, host)
@@ -1137,7 +1137,7 @@ def test_no_warning_when_serving_on_loopback_without_tokens(open_app, caplog, ho
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20", "my-host.example"])
 def test_warning_names_the_address_when_serving_beyond_loopback_without_tokens(open_app, caplog, host):
-    from mlexp.access import warn_if_exposed
+    from mlexp.http.access import warn_if_exposed
 
     with caplog.at_level(logging.WARNING, logger="mlexp"):
         warn_if_exposed(open_app, host)
@@ -1148,7 +1148,7 @@ def test_warning_names_the_address_when_serving_beyond_loopback_without_tokens(o
 
 
 def test_no_warning_when_serving_beyond_loopback_with_tokens_or_auth_required(shared, tmp_path, caplog):
-    from mlexp.access import warn_if_exposed
+    from mlexp.http.access import warn_if_exposed
 
     required = make_app(tmp_path, AUTH="required")
     with caplog.at_level(logging.WARNING, logger="mlexp"):

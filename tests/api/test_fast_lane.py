@@ -1,8 +1,9 @@
 """The logging fast lane answers exactly as Flask does, and only where it may.
 
-Each request goes once through the app as served (lane first) and once straight to Flask (the
-app's wsgi_app behind the lane); status line, headers and body must match byte for byte. The
-requests are idempotent, or errors that change nothing, so the order does not matter.
+Each request goes once through the app as served (the gate, then the lane) and once through the
+gate straight to Flask; status line, headers and body must match byte for byte. The requests are
+idempotent, or errors that change nothing, so the order does not matter. Requests the gate refuses
+never reach the lane: Flask answers them.
 """
 import json
 import logging
@@ -11,6 +12,7 @@ import pytest
 from werkzeug.test import Client
 
 from mlexp.api import fast_lane
+from mlexp.http.gate import GateMiddleware
 from mlexp.services import run_data
 from tests.api.helpers import INVALID, NOT_FOUND, assert_error, now_ms
 from tests.api.test_access import add_token, basic, bearer, revoke
@@ -26,18 +28,18 @@ class Lanes:
 
     def __init__(self, app):
         self.app = app
-        self.lane = app.wsgi_app
-        assert isinstance(self.lane, fast_lane.LoggingFastLane)
-        behind = self.lane.flask_wsgi_app
+        gate = app.wsgi_app
+        assert isinstance(gate, GateMiddleware) and isinstance(gate.admitted_app, fast_lane.LoggingFastLane)
+        behind = gate.flask_wsgi_app
         self.flask_calls = 0
 
         def counting_flask(environ, start_response):
             self.flask_calls += 1
             return behind(environ, start_response)
 
-        self.lane.flask_wsgi_app = counting_flask
-        self.served = Client(app)  # app.__call__ → the lane → Flask when it passes on
-        self.flask_only = Client(behind)
+        gate.admitted_app.flask_wsgi_app = gate.flask_wsgi_app = counting_flask
+        self.served = Client(app)  # app.__call__ → the gate → the lane → Flask when it passes on
+        self.flask_only = Client(GateMiddleware(gate.gate, behind, behind))
 
     def both(self, path: str, body=None, *, raw: bytes | None = None, headers=None):
         """(lane answer, Flask answer, whether the lane passed on) for one request."""

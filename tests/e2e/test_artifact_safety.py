@@ -70,7 +70,7 @@ def test_cut_short_upload_leaves_nothing_when_connection_drops(server_url, serve
     host = urlsplit(server_url)
     with socket.create_connection((host.hostname, host.port)) as sock:
         sock.sendall(
-            f"PUT {ARTIFACTS}/{base}/partial.bin HTTP/1.1\r\nHost: x\r\n"
+            f"PUT {ARTIFACTS}/{base}/partial.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             f"Content-Length: 10000000\r\n\r\n".encode() + b"x" * 100_000
         )
     folder = server_instance / "packages" / base

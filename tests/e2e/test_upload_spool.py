@@ -1,5 +1,5 @@
 """Uploads through the real server: waitress spools big bodies into named files that are
-hard-linked into place (mlexp/serve.py); nothing of the spool may stay behind or show."""
+hard-linked into place (mlexp/http/serve.py); nothing of the spool may stay behind or show."""
 import hashlib
 import os
 
