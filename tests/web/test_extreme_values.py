@@ -45,3 +45,23 @@ def test_pages_render_charts_when_metrics_hold_extreme_values(client, extreme):
         html = _page(client, url)
         assert html.count("<svg") >= 4, url
         _svg_numbers_are_finite(html)
+
+
+@pytest.mark.parametrize("start_time, shown", [
+    (YEAR_10000_MS, "253402300800000 ms"), (INT64_MAX, f"{INT64_MAX} ms"), (INT64_MIN, f"{INT64_MIN} ms"),
+    (-1, "1969-12-31 23:59:59 UTC")])
+def test_pages_show_raw_milliseconds_when_a_time_has_no_date(api, client, start_time, shown):
+    experiment_id = api.create_experiment("far future")
+    run_id = api.create_run(experiment_id, start_time=start_time)["info"]["run_id"]
+    api.ok_post("/runs/update", {"run_id": run_id, "status": "FINISHED", "end_time": INT64_MAX})
+    assert f"<td>{INT64_MAX} ms</td>" in _page(client, "/")  # last activity: the run's end
+    assert f"<td>{shown}</td>" in _page(client, f"/experiments/{experiment_id}")
+    assert f"<dd>{shown}</dd>" in _page(client, f"/experiments/{experiment_id}/runs/1")
+    assert api.ok_get("/runs/get", {"run_id": run_id})["run"]["info"]["start_time"] == start_time
+
+
+def test_pages_show_duration_when_run_spans_int64(api, client):
+    experiment_id = api.create_experiment("long run")
+    run_id = api.create_run(experiment_id, start_time=INT64_MIN)["info"]["run_id"]
+    api.ok_post("/runs/update", {"run_id": run_id, "status": "FINISHED", "end_time": INT64_MAX})
+    assert "5124095576030h 25m" in _page(client, f"/experiments/{experiment_id}/runs/1")
