@@ -1,12 +1,24 @@
-"""The runs table as CSV: every matching run, streamed."""
+"""The runs table as CSV: every matching run, streamed, with formula-like text defused."""
 import csv
 import io
+import re
 from collections.abc import Iterator
 
 from mlexp.services import browse, runs
 
 PAGE_SIZE = 1000
 CHUNK_BYTES = 64 * 1024
+# OWASP's CSV injection list: a spreadsheet runs a cell starting with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def safe_cell(value):
+    """Text starting with a formula character gets a leading ' (OWASP), unless it is a plain
+    number such as a param '-0.5', which a spreadsheet reads as the number it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def runs_csv(experiment, filter_text: str, order_by: str) -> Iterator[str]:
@@ -46,9 +58,9 @@ def _rows(first_page, search, param_keys: list[str], metric_keys: list[str]) -> 
 def _chunks(header: list, rows: Iterator[list]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
+    writer.writerow([safe_cell(c) for c in header])
     for row in rows:
-        writer.writerow(row)
+        writer.writerow([safe_cell(c) for c in row])
         if buffer.tell() > CHUNK_BYTES:
             yield buffer.getvalue()
             buffer.seek(0)
