@@ -50,9 +50,11 @@ class _ChartPlan:
     edges: list[int]  # empty: no finite point at all
 
     def bucket_params(self, first: int, last: int) -> dict:
+        """Each bucket's first and last x, both inclusive: the next bucket's first x would pass
+        int64's end for a history whose last step is the largest int64."""
         params = {"run_pk": self.run_pk, "key": self.key}
         for i, bucket in enumerate(range(first, last)):
-            params[f"lo{i}"], params[f"hi{i}"] = self.edges[bucket], self.edges[bucket + 1]
+            params[f"lo{i}"], params[f"hi{i}"] = self.edges[bucket], self.edges[bucket + 1] - 1
         return params
 
     @property
@@ -163,6 +165,6 @@ def _bucket_query(x_is_step: bool, buckets: int) -> Prepared:
     x = Metric.step if x_is_step else Metric.timestamp
     parts = [select(func.count(), func.min(x), func.min(Metric.value), func.max(x), func.max(Metric.value))
              .where(Metric.run_id == bindparam("run_pk"), Metric.key == bindparam("key"),
-                    Metric.is_nan.is_(False), x >= bindparam(f"lo{i}"), x < bindparam(f"hi{i}"))
+                    Metric.is_nan.is_(False), x >= bindparam(f"lo{i}"), x <= bindparam(f"hi{i}"))
              for i in range(buckets)]
     return Prepared(union_all(*parts))

@@ -86,9 +86,11 @@ def load_records(info_rows) -> list[RunRecord]:
         for run_id, key, value in _rows(
                 session, "SELECT run_id, key, value FROM run_tags WHERE run_id IN ({ids})", chunk):
             by_id[run_id].tags.append((key, value))
-        for run_id, key, value, is_nan, timestamp, step in _rows(
-                session, "SELECT run_id, key, value, is_nan, timestamp, step FROM latest_metrics "
-                         "WHERE run_id IN ({ids})", chunk):
+        # SQLite stores a REAL -0.0 as the integer 0; value_json keeps the sign MLflow answers.
+        for run_id, key, value, value_json, is_nan, timestamp, step in _rows(
+                session, "SELECT run_id, key, value, value_json, is_nan, timestamp, step "
+                         "FROM latest_metrics WHERE run_id IN ({ids})", chunk):
+            value = -0.0 if value_json == "-0.0" else value
             by_id[run_id].metrics.append(MetricValue(key, value, bool(is_nan), timestamp, step))
         _attach_inputs(session, by_id, chunk)
     return records

@@ -3,7 +3,9 @@
 Every string that reaches the SVG is escaped; numbers are formatted here.
 """
 import math
+import sys
 from dataclasses import dataclass
+from decimal import Decimal
 
 from markupsafe import Markup, escape
 
@@ -39,19 +41,25 @@ def downsample(points: list[tuple[float, float]], max_points: int = 400) -> list
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """Round tick values spanning [low, high]."""
-    if not math.isfinite(low) or not math.isfinite(high):
+    """Round ticks within [low, high], at most count + 1, for any finite pair: Decimal neither
+    overflows at float's ends nor underflows among subnormals, and ticks are first + i * step
+    for a bounded i, so a step below a float's resolution (1e16, 1e16 + 2) cannot stall."""
+    if not math.isfinite(low) or not math.isfinite(high) or low > high:
         return []
     if high == low:
         return [low]
-    raw = (high - low) / max(1, count - 1)
-    magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
-    start = math.ceil(low / step) * step
-    ticks, value = [], start
-    while value <= high + step * 1e-9:
-        ticks.append(round(value, 12))
-        value += step
+    start, end = Decimal(low), Decimal(high)
+    raw = (end - start) / max(1, count - 1)
+    magnitude = Decimal(1).scaleb(raw.adjusted())
+    step = next(m * magnitude for m in (1, 2, Decimal("2.5"), 5, 10) if m * magnitude >= raw)
+    first = math.ceil(start / step)
+    ticks: list[float] = []
+    for i in range(first, first + count + 1):
+        value = i * step
+        if value > end:
+            break
+        if value >= start and (not ticks or float(value) != ticks[-1]):
+            ticks.append(float(value))
     return ticks
 
 
@@ -61,6 +69,31 @@ def fmt(value: float) -> str:
     if abs(value) >= 1e5 or abs(value) < 1e-3:
         return f"{value:.3g}"
     return f"{value:.4g}"
+
+
+def _fraction(value: float, low: float, high: float) -> float:
+    """Where value sits from low (0) to high (1); halves first where high - low would overflow."""
+    if math.isfinite(high - low):
+        return (value - low) / (high - low)
+    return (value / 2 - low / 2) / (high / 2 - low / 2)
+
+
+def _around(value: float, pad: float) -> tuple[float, float]:
+    """An axis range for a single value: ±pad, or ±10% where pad is lost at value's magnitude
+    (1e16 ± 1), clamped to float's range."""
+    value = float(value)
+    if value - pad == value:
+        pad = abs(value) * 0.1
+    return max(value - pad, -sys.float_info.max), min(value + pad, sys.float_info.max)
+
+
+def _labelled(ticks: list[float]) -> list[tuple[float, str]]:
+    """Ticks with their labels; a tick whose label repeats the previous one is left out."""
+    labelled: list[tuple[float, str]] = []
+    for tick in ticks:
+        if not labelled or fmt(tick) != labelled[-1][1]:
+            labelled.append((tick, fmt(tick)))
+    return labelled
 
 
 def line_chart(series: list[Series], *, title: str, x_label: str = "step", width: int = 520,
@@ -80,25 +113,25 @@ def line_chart(series: list[Series], *, title: str, x_label: str = "step", width
     xs, ys = [p[0] for p in finite], [p[1] for p in finite]
     x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
     if x0 == x1:
-        x0, x1 = x0 - 1, x1 + 1
+        x0, x1 = _around(x0, 1.0)
     if y0 == y1:
-        y0, y1 = y0 - abs(y0 or 1) * 0.1, y1 + abs(y1 or 1) * 0.1
+        y0, y1 = _around(y0, abs(y0) * 0.1 or 1.0)
     plot_w, plot_h = width - left - right, height - top - bottom
 
     def sx(x):
-        return left + (x - x0) / (x1 - x0) * plot_w
+        return left + _fraction(x, x0, x1) * plot_w
 
     def sy(y):
-        return top + plot_h - (y - y0) / (y1 - y0) * plot_h
+        return top + plot_h - _fraction(y, y0, y1) * plot_h
 
     parts.append(f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" class="chart-frame"/>')
-    for tick in nice_ticks(y0, y1):
+    for tick, label in _labelled(nice_ticks(y0, y1)):
         parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{sy(tick):.1f}" y2="{sy(tick):.1f}" '
                      f'class="chart-grid"/><text x="{left - 6}" y="{sy(tick) + 4:.1f}" '
-                     f'text-anchor="end" class="chart-tick">{fmt(tick)}</text>')
-    for tick in nice_ticks(x0, x1):
+                     f'text-anchor="end" class="chart-tick">{label}</text>')
+    for tick, label in _labelled(nice_ticks(x0, x1)):
         parts.append(f'<text x="{sx(tick):.1f}" y="{top + plot_h + 16}" text-anchor="middle" '
-                     f'class="chart-tick">{fmt(tick)}</text>')
+                     f'class="chart-tick">{label}</text>')
     parts.append(f'<text x="{left + plot_w / 2}" y="{height - 6}" text-anchor="middle" '
                  f'class="chart-axis">{escape(x_label)}</text>')
     for index, s in enumerate(series):

@@ -1,5 +1,5 @@
 """Jinja filters for page text: sizes, times, durations."""
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from flask import Flask
 
@@ -16,11 +16,19 @@ def filesize(num_bytes: int | None) -> str:
     return f"{value:.1f} TB"
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
 def timestamp(ms: int | None) -> str:
-    """Epoch milliseconds → 'YYYY-MM-DD HH:MM:SS UTC'."""
+    """Epoch milliseconds → 'YYYY-MM-DD HH:MM:SS UTC', or '<ms> ms' outside years 1-9999: the API
+    stores any int64 (a client sending microseconds lands in year 10000)."""
     if not ms:
         return ""
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    try:
+        moment = EPOCH + timedelta(milliseconds=ms)
+    except OverflowError:
+        return f"{ms} ms"
+    return f"{moment.year:04d}-{moment:%m-%d %H:%M:%S} UTC"
 
 
 def duration(ms: int | None) -> str:

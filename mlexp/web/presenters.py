@@ -102,28 +102,6 @@ def _latest_value_chart(key: str, records: list):
                       lines=False)
 
 
-def run_csv_rows(experiment, filter_text: str, order_by: str):
-    """Header, then one row per matching run, fetched 1,000 at a time (no size cap).
-
-    Raises:
-        InvalidParameter: a bad filter or order.
-    """
-    param_keys, metric_keys = browse.column_keys(experiment.id)
-    yield (["run_id", "iid", "run_name", "status", "user_id", "start_time", "end_time"]
-           + [f"params.{k}" for k in param_keys] + [f"metrics.{k}" for k in metric_keys])
-    token = None
-    while True:
-        records, token = runs.search_runs([str(experiment.id)], filter_string=filter_text or None,
-                                          order_by=[order_by] if order_by else None,
-                                          max_results=1000, page_token=token)
-        for r in records:
-            params, metrics = dict(r.params), {m.key: m.value for m in r.metrics}
-            yield ([r.uuid, r.iid, r.name, r.status, r.user_id, r.start_time, r.end_time or ""]
-                   + [params.get(k, "") for k in param_keys] + [metrics.get(k, "") for k in metric_keys])
-        if not token:
-            return
-
-
 @dataclass
 class RunPage:
     experiment: object

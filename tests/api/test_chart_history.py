@@ -99,3 +99,16 @@ def test_histories_read_in_slices_on_reader_threads_equal_one_read_each(app, api
 
     assert sliced == one_by_one
     assert [len(chart) for chart, _, _ in sliced][:3] == [5, 80, 0]
+
+
+def test_history_is_bucketed_when_steps_reach_both_ends_of_int64(app, api):
+    """The last bucket ends at the largest int64: its bounds are bound as inclusive values."""
+    run_id = api.create_run()["info"]["run_id"]
+    steps = [-2**63, -1, 0, 2**62, 2**63 - 1]
+    points = [MetricPoint("m", float(i), 1_000 + i, s) for i, s in enumerate(steps)]
+    points += [MetricPoint("m", float(i), 2_000 + i, s) for i, s in enumerate(steps)]
+    with app.app_context():
+        _log(run_id, points)
+        chart, count, x_is_step = metric_history_for_chart(run_id, "m", max_points=4)
+    assert x_is_step and count == 10
+    assert chart == _expected([(p.step, p.value) for p in points], 4)

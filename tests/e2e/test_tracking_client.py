@@ -85,6 +85,17 @@ def test_non_finite_metrics_round_trip_when_logged(mlflow, client, unique_name):
     assert metrics["ninf"] == -math.inf
 
 
+def test_negative_zero_keeps_its_sign_when_logged_and_read_back(mlflow, client, unique_name):
+    experiment = mlflow.set_experiment(unique_name)
+    with mlflow.start_run() as run:
+        mlflow.log_metric("m", -0.0)
+        mlflow.log_metrics({"b": -0.0})
+    metrics = client.get_run(run.info.run_id).data.metrics
+    (found,) = client.search_runs([experiment.experiment_id])
+    for value in (metrics["m"], metrics["b"], found.data.metrics["m"]):
+        assert value == 0 and math.copysign(1, value) == -1
+
+
 def test_search_experiments_filters_and_orders_when_asked(mlflow, client, unique_name):
     ids = [client.create_experiment(f"{unique_name}-{suffix}", tags={"kind": suffix})
            for suffix in ("a", "b", "c")]

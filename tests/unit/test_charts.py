@@ -45,3 +45,25 @@ def test_numbers_format_compactly_when_large_or_small():
     assert fmt(123456789) == "1.23e+08"
     assert fmt(0.5) == "0.5"
     assert fmt(0) == "0"
+
+
+def test_ticks_stay_few_when_values_differ_below_float_resolution():
+    assert nice_ticks(1e16, 1e16 + 2) == [1e16, 1e16 + 2]
+    assert nice_ticks(5e-324, 1e-323) == [5e-324, 1e-323]
+    assert nice_ticks(0, 5e-324) == [0, 5e-324]
+
+
+def test_ticks_span_without_overflow_when_values_are_at_float_ends():
+    assert nice_ticks(-1.7e308, 1.7e308) == [-1e308, 0, 1e308]
+    assert nice_ticks(-math.inf, 1) == [] and nice_ticks(2, 1) == []
+
+
+def test_chart_widens_single_value_within_float_range_when_value_is_near_max():
+    svg = str(line_chart([Series("m", [(0, 1.7e308), (1, 1.7e308)])], title="m"))
+    assert 'points="56.0,98.1 508.0,98.1"' in svg
+    assert ">1.7e+308</text>" in svg and "inf" not in svg
+
+
+def test_chart_labels_each_tick_once_when_ticks_format_alike():
+    svg = str(line_chart([Series("m", [(0, 1e16), (1, 1e16 + 2)])], title="m"))
+    assert svg.count(">1e+16</text>") == 1
