@@ -1,18 +1,17 @@
 """Artifact files under one root folder (instance/packages): path-safe, atomic. No Flask, no DB.
 
 Every path is validated before it touches the disk, uploads land in a temporary file in the
-target folder and are renamed into place, so readers never see half a file. Uploads reach their
-folder name by name without following a symbolic link (mlexp.nofollow).
+target folder and are renamed into place, so readers never see half a file. Uploads and deletes
+reach their folder name by name without following a symbolic link (mlexp.nofollow).
 """
 import os
 import re
-import shutil
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mlexp.errors import InvalidParameter, NotFound
-from mlexp.nofollow import LinkOnPath, entry_mode, open_folder, remove_quietly
+from mlexp.nofollow import LinkOnPath, entry_mode, open_folder, remove_entry, remove_quietly
 from mlexp.upload_files import TEMP_PREFIX, SpooledBody, abandoned, is_temp_name, locked_temp_file
 
 # File systems refuse longer names (NAME_MAX); the path cap also bounds the folder depth.
@@ -190,21 +189,30 @@ class ArtifactStore:
         return sorted(found, key=lambda e: e.path)
 
     def delete(self, relative: str) -> None:
-        """Remove a file or a whole folder.
+        """Remove a file or a whole folder; a symbolic link there is removed itself, not its target.
 
         Raises:
             NotFound: nothing there.
-            InvalidParameter: an attempt to delete the root itself.
+            InvalidParameter: an attempt to delete the root itself, or a symbolic link on the
+                way to `relative` (refused, never followed).
         """
-        if not safe_relative_path(relative):
+        relative = safe_relative_path(relative)
+        if not relative:
             raise InvalidParameter("Refusing to delete the whole package root")
-        full = self.absolute(relative)
-        if os.path.isdir(full) and not os.path.islink(full):
-            shutil.rmtree(full)
-        elif os.path.lexists(full):
-            os.remove(full)
-        else:
-            raise NotFound(f"Artifact {relative!r} does not exist")
+        *names, name = relative.split("/")
+        try:
+            folder = open_folder(self.root, names, relative)
+        except (FileNotFoundError, NotADirectoryError):
+            folder = None
+        try:
+            mode = None if folder is None else entry_mode(folder, name)
+            if mode is not None:
+                remove_entry(folder, name, mode)
+            else:
+                raise NotFound(f"Artifact {relative!r} does not exist")
+        finally:
+            if folder is not None:
+                os.close(folder)
 
 
 def _write_new(folder: int, name: str, relative: str, body: "Iterable[bytes] | SpooledBody",

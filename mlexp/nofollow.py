@@ -1,11 +1,12 @@
 """Folders below the packages root reached one name at a time, never through a symbolic link.
 
-Uploads hold open the folder they act in and name its entries relative to it (the
+Uploads and deletes hold open the folder they act in and name its entries relative to it (the
 POSIX *at calls, Python's dir_fd=), so a link planted on the path, or swapped in after a check,
 cannot redirect them into another run's folder or out of the root. No Flask, no DB.
 """
 import errno
 import os
+import shutil
 import stat
 
 from mlexp.errors import InvalidParameter
@@ -15,11 +16,11 @@ _NOT_A_FOLDER = (errno.ENOTDIR, errno.ELOOP)  # what opening a file or a link as
 
 
 class LinkOnPath(InvalidParameter):
-    """An upload met a symbolic link on its path: refused, never followed."""
+    """An upload or delete met a symbolic link on its path: refused, never followed."""
 
     def __init__(self, relative: str, link: str):
         super().__init__(f"Invalid artifact path {relative!r}: {link!r} is a symbolic link, "
-                         "which uploads do not follow")
+                         "which uploads and deletes do not follow")
 
 
 def open_folder(root: str, names: list[str], relative: str, *, create: bool = False) -> int:
@@ -69,6 +70,15 @@ def entry_mode(folder: int, name: str) -> int | None:
         return os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode
     except FileNotFoundError:
         return None
+
+
+def remove_entry(folder: int, name: str, mode: int) -> None:
+    """Remove a file, a link (only the link) or a whole folder (shutil.rmtree with dir_fd never
+    follows a link inside it, and refuses a folder swapped for a link after `mode` was read)."""
+    if stat.S_ISDIR(mode):
+        shutil.rmtree(name, dir_fd=folder)
+    else:
+        os.unlink(name, dir_fd=folder)
 
 
 def remove_quietly(folder: int, name: str) -> None:

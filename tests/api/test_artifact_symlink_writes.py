@@ -1,9 +1,9 @@
-"""Uploads never follow a symlink planted on their path."""
+"""Uploads and deletes never follow a symlink planted on their path; deleting a link removes only it."""
 import os
 
 import pytest
 
-from tests.api.helpers import INVALID, assert_error
+from tests.api.helpers import INVALID, NOT_FOUND, assert_error
 
 ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts"
 MINE = {"data.txt": b"mine", "nested/deep.txt": b"deep"}
@@ -37,6 +37,11 @@ def _tree(folder: str) -> dict:
 
 def _put(client, path: str, data: bytes = b"evil"):
     response = client.put(f"{ARTIFACTS}/{path}", data=data)
+    return response.status_code, response.get_json()
+
+
+def _delete(client, path: str):
+    response = client.delete(f"{ARTIFACTS}/{path}")
     return response.status_code, response.get_json()
 
 
@@ -81,6 +86,43 @@ def test_upload_is_refused_when_the_file_name_is_a_link_to_another_runs_file(cli
 def test_upload_lands_in_the_run_when_its_path_has_no_link(client, runs):
     assert _put(client, "ml_experiment_0/1/deep/er/new.txt", b"fresh") == (200, {})
     assert _tree(runs[0]) == {**MINE, "deep/er/new.txt": b"fresh"}
+
+
+def test_delete_removes_only_the_link_when_the_path_is_a_link_to_a_folder(client, runs, victim):
+    os.symlink(victim, os.path.join(runs[0], "link"))
+    before = _tree(victim)
+    assert _delete(client, "ml_experiment_0/1/link") == (200, {})
+    assert not os.path.lexists(os.path.join(runs[0], "link"))
+    assert _tree(victim) == before
+
+
+@pytest.mark.parametrize("target", ["../2/data.txt", "nowhere"])
+def test_delete_removes_only_the_link_when_the_path_is_a_link_to_a_file(client, runs, target):
+    os.symlink(target, os.path.join(runs[0], "alias.txt"))
+    assert _delete(client, "ml_experiment_0/1/alias.txt") == (200, {})
+    assert _tree(runs[0]) == MINE
+    assert _tree(runs[1]) == MINE
+
+
+@pytest.mark.parametrize("path", ["link/data.txt", "link/nested", "link/nested/deep.txt"])
+def test_delete_is_refused_when_a_folder_on_its_path_is_a_link(client, runs, victim, path):
+    os.symlink(victim, os.path.join(runs[0], "link"))
+    before = _tree(victim)
+    assert_error(_delete(client, f"ml_experiment_0/1/{path}"), INVALID, "symbolic link")
+    assert _tree(victim) == before
+
+
+def test_delete_is_refused_when_the_run_folder_itself_is_a_link(api, client, runs, packages):
+    assert api.create_run("0")["info"]["artifact_uri"].endswith("/ml_experiment_0/3")
+    os.symlink(runs[1], os.path.join(packages, "ml_experiment_0", "3"))
+    assert_error(_delete(client, "ml_experiment_0/3/data.txt"), INVALID, "symbolic link")
+    assert _tree(runs[1]) == MINE
+
+
+def test_delete_answers_not_found_when_nothing_is_there(client, runs):
+    assert_error(_delete(client, "ml_experiment_0/1/missing/file.txt"), NOT_FOUND)
+    assert_error(_delete(client, "ml_experiment_0/1/data.txt/below"), NOT_FOUND)
+    assert _tree(runs[0]) == MINE
 
 
 def _delete_run(api, iid: int, experiment_id: str = "0") -> None:

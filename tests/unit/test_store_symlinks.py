@@ -78,6 +78,15 @@ def test_upload_lands_in_the_folder_it_opened_when_a_link_is_swapped_in_mid_uplo
     assert open(os.path.join(run, "moved", "w.bin"), "rb").read() == BODY
 
 
+def test_delete_removes_only_the_link_when_the_path_is_a_link(store, victim):
+    os.makedirs(os.path.join(store.root, "ml_experiment_1", "1"))
+    link = os.path.join(store.root, "ml_experiment_1", "1", "link")
+    os.symlink(victim, link)
+    store.delete("ml_experiment_1/1/link")
+    assert not os.path.lexists(link)
+    assert _files(victim) == ["data.txt"]
+
+
 def test_stale_cleanup_leaves_temp_names_behind_links_when_it_walks(store, victim, tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()
