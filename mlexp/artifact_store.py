@@ -188,11 +188,11 @@ class ArtifactStore:
                 found.append(FileInfo(rel, False, os.path.getsize(full)))
         return sorted(found, key=lambda e: e.path)
 
-    def delete(self, relative: str) -> None:
+    def delete(self, relative: str, *, missing_ok: bool = False) -> None:
         """Remove a file or a whole folder; a symbolic link there is removed itself, not its target.
 
         Raises:
-            NotFound: nothing there.
+            NotFound: nothing there (unless missing_ok).
             InvalidParameter: an attempt to delete the root itself, or a symbolic link on the
                 way to `relative` (refused, never followed).
         """
@@ -208,7 +208,7 @@ class ArtifactStore:
             mode = None if folder is None else entry_mode(folder, name)
             if mode is not None:
                 remove_entry(folder, name, mode)
-            else:
+            elif not missing_ok:
                 raise NotFound(f"Artifact {relative!r} does not exist")
         finally:
             if folder is not None:

@@ -3,6 +3,7 @@ import os
 
 import pytest
 
+from mlexp.cli import gc_command
 from tests.api.helpers import INVALID, NOT_FOUND, assert_error
 
 ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts"
@@ -125,7 +126,53 @@ def test_delete_answers_not_found_when_nothing_is_there(client, runs):
     assert _tree(runs[0]) == MINE
 
 
+def _gc(app) -> str:
+    result = app.test_cli_runner().invoke(gc_command)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 def _delete_run(api, iid: int, experiment_id: str = "0") -> None:
     found = api.ok_post("/runs/search", {"experiment_ids": [experiment_id]})["runs"]
     run_id = next(r["info"]["run_id"] for r in found if r["info"]["artifact_uri"].endswith(f"/{iid}"))
     api.ok_post("/runs/delete", {"run_id": run_id})
+
+
+def test_gc_keeps_the_target_when_a_deleted_runs_folder_holds_a_link(app, api, runs):
+    os.symlink(runs[1], os.path.join(runs[0], "link"))
+    os.symlink(os.path.join(runs[1], "data.txt"), os.path.join(runs[0], "alias.txt"))
+    _delete_run(api, 1)
+    _gc(app)
+    assert not os.path.lexists(runs[0])
+    assert _tree(runs[1]) == MINE
+
+
+def test_gc_removes_only_the_link_when_a_deleted_runs_folder_is_a_link(app, api, runs, packages):
+    assert api.create_run("0")["info"]["artifact_uri"].endswith("/ml_experiment_0/3")
+    os.symlink(runs[1], os.path.join(packages, "ml_experiment_0", "3"))
+    _delete_run(api, 3)
+    _gc(app)
+    assert not os.path.lexists(os.path.join(packages, "ml_experiment_0", "3"))
+    assert _tree(runs[1]) == MINE
+
+
+def test_gc_removes_only_the_link_when_a_deleted_experiments_folder_is_a_link(app, api, runs, packages):
+    experiment_id = api.create_experiment("linked")
+    os.symlink(os.path.join(packages, "ml_experiment_0"), os.path.join(packages, f"ml_experiment_{experiment_id}"))
+    api.ok_post("/experiments/delete", {"experiment_id": experiment_id})
+    _gc(app)
+    assert not os.path.lexists(os.path.join(packages, f"ml_experiment_{experiment_id}"))
+    assert _tree(runs[1]) == MINE
+    assert _tree(runs[0]) == MINE
+
+
+def test_gc_leaves_the_target_when_a_deleted_runs_experiment_folder_is_a_link(app, api, runs, packages):
+    experiment_id = api.create_experiment("moved")
+    api.create_run(experiment_id)
+    linked = os.path.join(packages, f"ml_experiment_{experiment_id}")
+    os.symlink(os.path.join(packages, "ml_experiment_0"), linked)
+    _delete_run(api, 1, experiment_id)
+    output = _gc(app)
+    assert "symbolic link" in output
+    assert os.path.islink(linked)
+    assert _tree(runs[0]) == MINE
