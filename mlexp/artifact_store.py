@@ -1,17 +1,18 @@
 """Artifact files under one root folder (instance/packages): path-safe, atomic. No Flask, no DB.
 
 Every path is validated before it touches the disk, uploads land in a temporary file in the
-target folder and are renamed into place, so readers never see half a file.
+target folder and are renamed into place, so readers never see half a file. Uploads and deletes
+reach their folder name by name without following a symbolic link (mlexp.nofollow).
 """
 import os
 import re
-import shutil
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mlexp.errors import InvalidParameter, NotFound
-from mlexp.upload_files import (TEMP_PREFIX, SpooledBody, abandoned, is_temp_name, locked_temp_file,
-                                remove_quietly)
+from mlexp.nofollow import LinkOnPath, entry_mode, open_folder, remove_entry, remove_quietly
+from mlexp.upload_files import TEMP_PREFIX, SpooledBody, abandoned, is_temp_name, locked_temp_file
 
 # File systems refuse longer names (NAME_MAX); the path cap also bounds the folder depth.
 MAX_NAME_BYTES = 255
@@ -85,65 +86,51 @@ class ArtifactStore:
 
         Raises:
             InvalidParameter: unsafe path, the target or a folder on its path is not what it
-                should be, or the body ended early.
+                should be (a symbolic link is refused, never followed), or the body ended early.
             UploadTooLarge: more than max_bytes arrived; nothing is left behind.
         """
-        target = self.absolute(relative)
-        if not safe_relative_path(relative):
+        relative = safe_relative_path(relative)
+        if not relative:
             raise InvalidParameter("An artifact upload needs a file path")
         if is_temp_name(relative):
             raise InvalidParameter(f"Cannot upload to {relative!r}: names starting with "
                                    f"{TEMP_PREFIX!r} are reserved for uploads in progress")
-        if os.path.isdir(target):
-            raise InvalidParameter(f"Cannot upload to {relative!r}: it is a folder")
-        folder = os.path.dirname(target)
+        *names, name = relative.split("/")
         try:
-            os.makedirs(folder, exist_ok=True)
-        except (FileExistsError, NotADirectoryError) as exc:
+            folder = open_folder(self.root, names, relative, create=True)
+        except NotADirectoryError as exc:
             raise InvalidParameter(f"Cannot upload to {relative!r}: a folder on its path is a file") from exc
-        if isinstance(body, SpooledBody):
-            _check_size(relative, body.size, max_bytes)
-            if body.path and body.link_into(folder, target):
-                return body.size
-        fd, temp_path = locked_temp_file(folder)
         try:
-            with os.fdopen(fd, "wb") as out:
-                if isinstance(body, SpooledBody):
-                    written = body.copy_to(out.fileno())
-                    if written != body.size:
-                        raise InvalidParameter(f"Upload of {relative!r} ended after {written} of "
-                                               f"{body.size} bytes")
-                else:
-                    written = 0
-                    for chunk in body:
-                        written += len(chunk)
-                        _check_size(relative, written, max_bytes)
-                        out.write(chunk)
-                out.flush()
-                os.fchmod(fd, 0o644)
-                os.replace(temp_path, target)
-        except BaseException:
-            remove_quietly(temp_path)
-            raise
-        return written
+            mode = entry_mode(folder, name)
+            if mode is not None and stat.S_ISDIR(mode):
+                raise InvalidParameter(f"Cannot upload to {relative!r}: it is a folder")
+            if mode is not None and stat.S_ISLNK(mode):
+                raise LinkOnPath(relative, relative)
+            if isinstance(body, SpooledBody):
+                _check_size(relative, body.size, max_bytes)
+                if body.path and body.link_into(folder, name):
+                    return body.size
+            return _write_new(folder, name, relative, body, max_bytes)
+        finally:
+            os.close(folder)
 
     def remove_stale_uploads(self) -> list[str]:
         """Delete the upload temp files that crashed writers left behind; return their paths.
 
         A live upload, in this process or another one sharing the folder, holds a lock on its
         temp file until the file has been renamed into place; the kernel drops the lock when its
-        process dies, so an unlocked temp file is one nobody will ever finish.
+        process dies, so an unlocked temp file is one nobody will ever finish. The walk holds
+        each folder open and does not follow links.
         """
         removed = []
-        for folder, _dirs, files in os.walk(self.root):
+        for folder, _dirs, files, folder_fd in os.fwalk(self.root):
             for name in files:
-                path = os.path.join(folder, name)
-                if name.startswith(TEMP_PREFIX) and not os.path.islink(path) and abandoned(path):
+                if name.startswith(TEMP_PREFIX) and abandoned(folder_fd, name):
                     try:
-                        os.remove(path)
+                        os.unlink(name, dir_fd=folder_fd)
                     except FileNotFoundError:  # its upload finished and renamed it meanwhile
                         continue
-                    removed.append(os.path.relpath(path, self.root).replace(os.sep, "/"))
+                    removed.append(os.path.relpath(os.path.join(folder, name), self.root).replace(os.sep, "/"))
         return sorted(removed)
 
     def file_path(self, relative: str) -> str:
@@ -201,22 +188,57 @@ class ArtifactStore:
                 found.append(FileInfo(rel, False, os.path.getsize(full)))
         return sorted(found, key=lambda e: e.path)
 
-    def delete(self, relative: str) -> None:
-        """Remove a file or a whole folder.
+    def delete(self, relative: str, *, missing_ok: bool = False) -> None:
+        """Remove a file or a whole folder; a symbolic link there is removed itself, not its target.
 
         Raises:
-            NotFound: nothing there.
-            InvalidParameter: an attempt to delete the root itself.
+            NotFound: nothing there (unless missing_ok).
+            InvalidParameter: an attempt to delete the root itself, or a symbolic link on the
+                way to `relative` (refused, never followed).
         """
-        if not safe_relative_path(relative):
+        relative = safe_relative_path(relative)
+        if not relative:
             raise InvalidParameter("Refusing to delete the whole package root")
-        full = self.absolute(relative)
-        if os.path.isdir(full) and not os.path.islink(full):
-            shutil.rmtree(full)
-        elif os.path.lexists(full):
-            os.remove(full)
-        else:
-            raise NotFound(f"Artifact {relative!r} does not exist")
+        *names, name = relative.split("/")
+        try:
+            folder = open_folder(self.root, names, relative)
+        except (FileNotFoundError, NotADirectoryError):
+            folder = None
+        try:
+            mode = None if folder is None else entry_mode(folder, name)
+            if mode is not None:
+                remove_entry(folder, name, mode)
+            elif not missing_ok:
+                raise NotFound(f"Artifact {relative!r} does not exist")
+        finally:
+            if folder is not None:
+                os.close(folder)
+
+
+def _write_new(folder: int, name: str, relative: str, body: "Iterable[bytes] | SpooledBody",
+               max_bytes: int | None) -> int:
+    """Copy the body into a locked temp file in the open `folder` and rename it to `name`."""
+    fd, temp = locked_temp_file(folder)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            if isinstance(body, SpooledBody):
+                written = body.copy_to(out.fileno())
+                if written != body.size:
+                    raise InvalidParameter(f"Upload of {relative!r} ended after {written} of "
+                                           f"{body.size} bytes")
+            else:
+                written = 0
+                for chunk in body:
+                    written += len(chunk)
+                    _check_size(relative, written, max_bytes)
+                    out.write(chunk)
+            out.flush()
+            os.fchmod(fd, 0o644)
+            os.replace(temp, name, src_dir_fd=folder, dst_dir_fd=folder)
+    except BaseException:
+        remove_quietly(folder, temp)
+        raise
+    return written
 
 
 def _check_size(relative: str, size: int, max_bytes: int | None) -> None:

@@ -28,6 +28,8 @@ def gc_command():
         click.echo(f"removed run {run}")
     for folder in report.folders:
         click.echo(f"removed files {folder}")
+    for kept in report.kept:
+        click.echo(f"kept files {kept}")
     click.echo(f"{len(report.experiments)} experiments, {len(report.runs)} runs removed")
 
 

@@ -1,19 +1,17 @@
 """Temporary files of uploads: named with TEMP_PREFIX (hidden from every listing), locked while an
 upload is live, so a start-up cleanup can tell a crashed upload's leftover from a running one; and
-a request body the server already spooled to a file. No Flask, no DB."""
+a request body the server already spooled to a file. Every name is relative to a folder the
+caller holds open (mlexp.nofollow), so no symbolic link is followed. No Flask, no DB."""
+import fcntl
 import os
 import secrets
-import tempfile
-import time
+import stat
 from dataclasses import dataclass
 
-try:
-    import fcntl
-except ImportError:  # Windows: stale uploads are told apart by age instead
-    fcntl = None
+from mlexp.nofollow import remove_quietly
 
 TEMP_PREFIX = ".mlexp-upload-"
-STALE_UPLOAD_SECONDS = 3600
+_NEW_FILE = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 @dataclass(frozen=True)
@@ -25,28 +23,32 @@ class SpooledBody:
     size: int
     path: str | None = None  # the spool's name, when it has one
 
-    def link_into(self, folder: str, target: str) -> bool:
-        """Hard-link the whole spool to `target` atomically; False when that cannot be done here
-        (another file system, an unnamed spool, a body that is not exactly the spool).
+    def link_into(self, folder: int, name: str) -> bool:
+        """Hard-link the whole spool to `name` in the open `folder` atomically; False when that
+        cannot be done here (another file system, an unnamed spool, a body that is not exactly
+        the spool, a name that turned out not to be the spool).
 
         The spool stays locked by the server until the request ends (serve.py), so the
-        temporary name is never taken for a crashed upload's leftover meanwhile.
+        temporary name, the same file, is never taken for a crashed upload's leftover meanwhile.
         """
         try:
             self.file.flush()
             fd = self.file.fileno()
-            if self.file.tell() != 0 or os.fstat(fd).st_size != self.size \
-                    or os.stat(self.path).st_ino != os.fstat(fd).st_ino:
+            spool = os.fstat(fd)
+            if self.file.tell() != 0 or spool.st_size != self.size:
                 return False
-            temp_path = os.path.join(folder, TEMP_PREFIX + secrets.token_hex(8))
-            os.link(self.path, temp_path)
-        except (OSError, ValueError, AttributeError):
+            temp = _temp_name()
+            os.link(self.path, temp, dst_dir_fd=folder, follow_symlinks=False)
+        except (OSError, ValueError, AttributeError, TypeError):
             return False
         try:
-            os.chmod(temp_path, 0o644)
-            os.replace(temp_path, target)
+            if not os.path.samestat(os.stat(temp, dir_fd=folder, follow_symlinks=False), spool):
+                remove_quietly(folder, temp)
+                return False
+            os.fchmod(fd, 0o644)
+            os.replace(temp, name, src_dir_fd=folder, dst_dir_fd=folder)
         except BaseException:
-            remove_quietly(temp_path)
+            remove_quietly(folder, temp)
             raise
         return True
 
@@ -79,40 +81,41 @@ def is_temp_name(relative: str) -> bool:
     return any(part.startswith(TEMP_PREFIX) for part in relative.split("/"))
 
 
-def locked_temp_file(folder: str) -> tuple[int, str]:
-    """A new temp file, locked until closed (after its rename) so cleanup can tell it is live."""
+def _temp_name() -> str:
+    return TEMP_PREFIX + secrets.token_hex(8)
+
+
+def locked_temp_file(folder: int) -> tuple[int, str]:
+    """A new temp file in the open `folder` and its name, locked until closed (after its rename)
+    so cleanup can tell it is live."""
     while True:
-        fd, path = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=folder)
-        if fcntl is None:
-            return fd, path
+        name = _temp_name()
+        try:
+            fd = os.open(name, _NEW_FILE, 0o600, dir_fd=folder)
+        except FileExistsError:
+            continue
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:
-            if os.stat(path).st_ino == os.fstat(fd).st_ino:
-                return fd, path
+            if os.path.samestat(os.stat(name, dir_fd=folder, follow_symlinks=False), os.fstat(fd)):
+                return fd, name
         except FileNotFoundError:
             pass
         os.close(fd)  # a cleanup removed it before the lock was taken: make another
 
 
-def abandoned(temp_path: str) -> bool:
-    """Whether no live upload holds the temp file (without flock: untouched for an hour)."""
+def abandoned(folder: int, name: str) -> bool:
+    """Whether no live upload holds the temp file `name` in the open `folder` (a link, or
+    anything but a file, is never taken for one)."""
     try:
-        if fcntl is None:
-            return time.time() - os.stat(temp_path).st_mtime > STALE_UPLOAD_SECONDS
-        fd = os.open(temp_path, os.O_RDONLY)
-    except FileNotFoundError:  # renamed into place or removed meanwhile
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder)
+    except OSError:  # renamed into place or removed meanwhile, or a link
         return False
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return False
     finally:
         os.close(fd)
     return True
-
-
-def remove_quietly(path: str) -> None:
-    try:
-        os.remove(path)
-    except FileNotFoundError:
-        pass

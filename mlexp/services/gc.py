@@ -1,9 +1,9 @@
 """Permanent removal of soft-deleted runs and experiments, with their package files."""
-import shutil
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
 
+from mlexp.errors import MlflowError
 from mlexp.models import DELETED, Experiment, Run
 from mlexp.services.artifacts import store
 from mlexp.services.transaction import write_transaction
@@ -14,15 +14,17 @@ class GcReport:
     experiments: list[str] = field(default_factory=list)
     runs: list[str] = field(default_factory=list)
     folders: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # folders left in place, each with why
 
 
 def collect_garbage() -> GcReport:
     """Delete every deleted run and experiment for good; touch nothing that is active.
 
     Rows go first, in one transaction; files follow once it has committed, so a crash leaves
-    at worst unreferenced files, never rows pointing at missing files.
+    at worst unreferenced files, never rows pointing at missing files. A folder that is a
+    symbolic link loses only the link; one reached through a link is left (and reported).
     """
-    report = GcReport()
+    report, folders = GcReport(), []
     with write_transaction() as session:
         experiments = list(session.scalars(select(Experiment).where(Experiment.lifecycle_stage == DELETED)))
         gone_experiment_ids = {e.id for e in experiments}
@@ -32,12 +34,17 @@ def collect_garbage() -> GcReport:
         for run in runs:
             report.runs.append(f"{run.uuid} (ml_experiment_{run.experiment_id}/{run.iid})")
             if run.experiment_id not in gone_experiment_ids:
-                report.folders.append(f"ml_experiment_{run.experiment_id}/{run.iid}")
+                folders.append(f"ml_experiment_{run.experiment_id}/{run.iid}")
         for experiment in experiments:
             report.experiments.append(f"{experiment.id} ({experiment.name})")
-            report.folders.append(f"ml_experiment_{experiment.id}")
+            folders.append(f"ml_experiment_{experiment.id}")
         session.execute(delete(Run).where(Run.id.in_([r.id for r in runs])))
         session.execute(delete(Experiment).where(Experiment.id.in_(gone_experiment_ids)))
-    for folder in report.folders:
-        shutil.rmtree(store().absolute(folder), ignore_errors=True)
+    for folder in folders:
+        try:
+            store().delete(folder, missing_ok=True)
+        except (MlflowError, OSError) as exc:
+            report.kept.append(f"{folder}: {getattr(exc, 'message', exc)}")
+        else:
+            report.folders.append(folder)
     return report

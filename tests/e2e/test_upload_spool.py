@@ -45,3 +45,21 @@ def test_small_and_big_uploads_to_the_same_name_replace_each_other(server_url, s
     for body in (b"small", os.urandom(2 * 1024 * 1024), b"small again"):
         assert requests.put(url, data=body, timeout=60).status_code == 200
         assert requests.get(url, timeout=60).content == body
+
+
+def test_big_upload_is_refused_and_leaves_nothing_when_a_folder_on_its_path_is_a_link(server_url,
+                                                                                      server_instance):
+    run_path, other_path = _new_run_path(server_url), _new_run_path(server_url)
+    other = server_instance / "packages" / other_path
+    other.mkdir(parents=True)
+    (other / "data.txt").write_bytes(b"theirs")
+    run = server_instance / "packages" / run_path
+    run.mkdir(parents=True)
+    (run / "link").symlink_to(other)
+    body = os.urandom(3 * 1024 * 1024)  # spooled to a file, then linked into place
+    response = requests.put(f"{server_url}{ARTIFACTS}/{run_path}/link/weights.bin", data=body, timeout=60)
+    assert response.status_code == 400
+    assert response.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+    assert "symbolic link" in response.json()["message"]
+    assert sorted(p.name for p in other.iterdir()) == ["data.txt"]
+    assert list((server_instance / "packages" / ".mlexp-upload-spool").iterdir()) == []
