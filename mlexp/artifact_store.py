@@ -199,6 +199,8 @@ class ArtifactStore:
         relative = safe_relative_path(relative)
         if not relative:
             raise InvalidParameter("Refusing to delete the whole package root")
+        if is_temp_name(relative):  # an upload in progress: hidden from deletes as from reads
+            raise NotFound(f"Artifact {relative!r} does not exist")
         *names, name = relative.split("/")
         try:
             folder = open_folder(self.root, names, relative)

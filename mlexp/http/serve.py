@@ -74,6 +74,9 @@ def spool_bodies_into(packages_dir: str) -> None:
     waitress drops it, uploads simply fall back to being copied.
     """
     folder = os.path.join(packages_dir, SPOOL_FOLDER)
+    if os.path.islink(folder):  # bodies would be spooled wherever it points
+        log.warning("%s was a symbolic link; replaced by a folder", folder)
+        os.unlink(folder)
     os.makedirs(folder, exist_ok=True)
     if hasattr(buffers.TempfileBasedBuffer, "newfile"):
         buffers.TempfileBasedBuffer.newfile = lambda _buffer: _named_spool(folder)

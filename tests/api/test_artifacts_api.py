@@ -119,3 +119,15 @@ def test_range_past_the_end_is_416_in_mlflow_json_when_downloading(client):
     assert response.status_code == 416
     assert response.get_json()["error_code"] == "INVALID_PARAMETER_VALUE"
     assert client.get(f"{ARTIFACTS}/{base}/f.txt", headers={"Range": "bytes=1-2"}).data == b"23"
+
+
+def test_delete_leaves_an_upload_in_progress_alone_when_its_temporary_name_is_given(app, client):
+    base = _run_package(client)
+    client.put(f"{ARTIFACTS}/{base}/kept.txt", data=b"1")
+    folder = f"{app.config['PACKAGES_DIR']}/{base}"
+    with open(f"{folder}/.mlexp-upload-0123456789abcdef", "wb") as upload:
+        upload.write(b"half of a big file")
+    response = client.delete(f"{ARTIFACTS}/{base}/.mlexp-upload-0123456789abcdef")
+    assert response.status_code == 404
+    with open(f"{folder}/.mlexp-upload-0123456789abcdef", "rb") as upload:
+        assert upload.read() == b"half of a big file"

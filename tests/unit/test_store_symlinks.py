@@ -101,3 +101,21 @@ def test_stale_cleanup_leaves_temp_names_behind_links_when_it_walks(store, victi
     assert store.remove_stale_uploads() == [f"ml_experiment_1/1/{TEMP_PREFIX}crashed"]
     assert (outside / f"{TEMP_PREFIX}theirs").read_bytes() == b"not ours"
     assert sorted(os.listdir(run)) == [f"{TEMP_PREFIX}alias", "link"]
+
+
+def test_spool_folder_is_a_real_folder_when_a_link_was_planted_in_its_place(tmp_path, monkeypatch):
+    from waitress import buffers
+
+    from mlexp.http.serve import SPOOL_FOLDER, spool_bodies_into
+
+    monkeypatch.setattr(buffers.TempfileBasedBuffer, "newfile", buffers.TempfileBasedBuffer.newfile)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    packages = tmp_path / "packages"
+    packages.mkdir()
+    (packages / SPOOL_FOLDER).symlink_to(elsewhere)
+    spool_bodies_into(str(packages))
+    assert (packages / SPOOL_FOLDER).is_dir() and not (packages / SPOOL_FOLDER).is_symlink()
+    spool = buffers.TempfileBasedBuffer().newfile()
+    assert os.path.dirname(spool.name) == str(packages / SPOOL_FOLDER) and os.listdir(elsewhere) == []
+    spool.close()
