@@ -15,7 +15,7 @@ from mlexp.search.sql import compare
 from mlexp.services.registry import (MAX_TAG_VALUE, parse_version_number, alias_version,
                                      get_registered_model)
 from mlexp.services.transaction import write_transaction
-from mlexp.validation import validate_key, validate_value_length
+from mlexp.validation import validate_description, validate_key, validate_value_length
 
 STAGES = {"none": "None", "staging": "Staging", "production": "Production", "archived": "Archived"}
 MAX_VERSIONS_PER_PAGE = 200_000
@@ -46,8 +46,9 @@ def create_model_version(name: str, source: str, *, run_id: str | None = None,
 
     Raises:
         NotFound: unknown registered model, run or logged model.
-        InvalidParameter: empty source or a bad tag.
+        InvalidParameter: empty source, a bad tag or an over-long description.
     """
+    validate_description("model version", description)
     if not source:
         raise InvalidParameter("Missing value for required parameter 'source'")
     for tag in tags:
@@ -80,7 +81,8 @@ def create_model_version(name: str, source: str, *, run_id: str | None = None,
 
 
 def update_model_version(name: str, version: str, description: str | None) -> ModelVersion:
-    """Raises: NotFound."""
+    """Raises: NotFound; InvalidParameter for an over-long description."""
+    validate_description("model version", description)
     with write_transaction():
         found = get_model_version(name, version)
         found.description = description

@@ -12,7 +12,7 @@ from mlexp.search.filter import Comparison, parse_registered_model_filter
 from mlexp.search.paging import decode_page_token, encode_page_token, validate_max_results
 from mlexp.search.sql import compare
 from mlexp.services.transaction import write_transaction
-from mlexp.validation import validate_key, validate_value_length
+from mlexp.validation import validate_description, validate_key, validate_value_length
 
 MAX_TAG_VALUE = 100_000
 PROMPT_TAG = "mlflow.prompt.is_prompt"
@@ -43,8 +43,9 @@ def get_registered_model(name: str) -> RegisteredModel:
 
 def create_registered_model(name: str, *, description: str | None = None,
                             tags: list[dict] = ()) -> RegisteredModel:
-    """Raises: AlreadyExists for a taken name; InvalidParameter for a bad name or tag."""
+    """Raises: AlreadyExists for a taken name; InvalidParameter for a bad name, tag or description."""
     _validate_name(name)
+    validate_description("registered model", description)
     for tag in tags:
         validate_key("registered model tag", tag["key"])
         validate_value_length("registered model tag", tag["key"], tag["value"], MAX_TAG_VALUE)
@@ -72,7 +73,8 @@ def rename_registered_model(name: str, new_name: str) -> RegisteredModel:
 
 
 def update_registered_model(name: str, description: str | None) -> RegisteredModel:
-    """Raises: NotFound."""
+    """Raises: NotFound; InvalidParameter for an over-long description."""
+    validate_description("registered model", description)
     with write_transaction():
         model = get_registered_model(name)
         model.description = description
