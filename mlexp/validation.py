@@ -19,6 +19,21 @@ MAX_ENTITIES_PER_BATCH = 1000
 
 _KEY_CHARS = re.compile(r"^[/\w.\- :]*$")
 RUN_STATUSES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
+# Experiment ids, run IIDs and model version numbers are INTEGER columns: 32-bit on PostgreSQL.
+MAX_ID = 2**31 - 1
+
+
+def parse_id(value: str | int) -> int | None:
+    """The number an id names if a row can have it, else None (not decimal digits, or outside
+    0 … MAX_ID): a larger number would fail in the query (PostgreSQL: "integer out of range";
+    SQLite beyond int64: OverflowError) instead of matching nothing."""
+    if isinstance(value, str):
+        if not (value.isascii() and value.isdigit()) or len(value.lstrip("0")) > len(str(MAX_ID)):
+            return None
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID:
+        return value
+    return None
 
 
 def validate_key(kind: str, key: str) -> None:

@@ -11,7 +11,8 @@ from mlexp.search.order_by import parse_experiment_order_by
 from mlexp.search.paging import decode_page_token, encode_page_token, validate_max_results
 from mlexp.search.sql import experiment_condition, experiment_order_clauses
 from mlexp.services.transaction import write_transaction
-from mlexp.validation import duplicate_keys, validate_experiment_name, validate_experiment_tag
+from mlexp.validation import (duplicate_keys, parse_id, validate_experiment_name,
+                              validate_experiment_tag)
 
 VIEW_TYPES = {"ACTIVE_ONLY": (ACTIVE,), "DELETED_ONLY": (DELETED,), "ALL": (ACTIVE, DELETED)}
 MAX_EXPERIMENTS_PER_PAGE = 50_000
@@ -21,12 +22,12 @@ def parse_experiment_id(experiment_id: str) -> int:
     """Wire ids are decimal strings; anything else names no experiment.
 
     Raises:
-        NotFound: the id is not a decimal number.
+        NotFound: the id is not a decimal number, or one no experiment can have.
     """
-    if isinstance(experiment_id, str) and experiment_id.isascii() and experiment_id.isdigit() \
-            and int(experiment_id) < 2**63:
-        return int(experiment_id)
-    raise NotFound(f"No Experiment with id={experiment_id} exists")
+    number = parse_id(experiment_id) if isinstance(experiment_id, str) else None
+    if number is None:
+        raise NotFound(f"No Experiment with id={experiment_id} exists")
+    return number
 
 
 def get_experiment(experiment_id: str) -> Experiment:

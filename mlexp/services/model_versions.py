@@ -1,13 +1,14 @@
 """Model versions: a registered model's numbered snapshots of a run's or logged model's files."""
 import re
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, select, type_coerce, update
 
 from mlexp.clock import now_ms
 from mlexp.errors import InvalidParameter, NotFound
 from mlexp.extensions import db
 from mlexp.models import (LoggedModel, ModelVersion, ModelVersionTag, RegisteredModel,
                           RegisteredModelAlias, Run)
+from mlexp.models.columns import Int64
 from mlexp.search.order_by import parse_column_order_by
 from mlexp.search.filter import parse_model_version_filter
 from mlexp.search.paging import decode_page_token, encode_page_token, validate_max_results
@@ -27,7 +28,7 @@ def get_model_version(name: str, version: str) -> ModelVersion:
     """Raises: NotFound; InvalidParameter for a version that is not a number."""
     model = get_registered_model(name)
     found = db.session.scalar(select(ModelVersion).where(
-        ModelVersion.model_pk == model.id, ModelVersion.version == parse_version_number(version)))
+        ModelVersion.model_pk == model.id, ModelVersion.version == parse_version_number(name, version)))
     if found is None:
         raise NotFound(f"Model Version (name={name}, version={version}) not found")
     return found
@@ -176,8 +177,11 @@ def download_uri(name: str, version: str) -> str:
     return found.source
 
 
+# version_number compares as int64, as the filter parses it: on PostgreSQL the INTEGER column
+# would cast a larger literal to int4 ("integer out of range") instead of matching nothing.
 _COLUMNS = {"name": RegisteredModel.name, "run_id": ModelVersion.run_id,
-            "source_path": ModelVersion.source, "version_number": ModelVersion.version,
+            "source_path": ModelVersion.source,
+            "version_number": type_coerce(ModelVersion.version, Int64),
             "model_id": ModelVersion.model_id}
 _ORDERABLE = {"name": RegisteredModel.name, "version_number": ModelVersion.version,
               "creation_timestamp": ModelVersion.creation_time,

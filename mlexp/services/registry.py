@@ -12,7 +12,7 @@ from mlexp.search.filter import Comparison, parse_registered_model_filter
 from mlexp.search.paging import decode_page_token, encode_page_token, validate_max_results
 from mlexp.search.sql import compare
 from mlexp.services.transaction import write_transaction
-from mlexp.validation import validate_description, validate_key, validate_value_length
+from mlexp.validation import parse_id, validate_description, validate_key, validate_value_length
 
 MAX_TAG_VALUE = 100_000
 PROMPT_TAG = "mlflow.prompt.is_prompt"
@@ -123,7 +123,7 @@ def set_alias(name: str, alias: str, version: str) -> None:
     _validate_alias(alias)
     with write_transaction() as session:
         model = get_registered_model(name)
-        number = parse_version_number(version)
+        number = parse_version_number(name, version)
         if not session.scalar(select(ModelVersion.id).where(ModelVersion.model_pk == model.id,
                                                             ModelVersion.version == number)):
             raise NotFound(f"Model Version (name={name}, version={version}) not found")
@@ -152,10 +152,15 @@ def alias_version(name: str, alias: str) -> tuple[RegisteredModel, int]:
     return model, target
 
 
-def parse_version_number(version: str) -> int:
-    if isinstance(version, str) and version.isascii() and version.isdigit() and int(version) < 2**63:
-        return int(version)
-    raise InvalidParameter(f"Invalid model version {version!r}: expected a positive integer")
+def parse_version_number(name: str, version: str) -> int:
+    """Raises: InvalidParameter for a version that is not an integer; NotFound for an integer
+    no version can have (negative or beyond the column), as MLflow finds no such version."""
+    if not (isinstance(version, str) and re.fullmatch(r"-?[0-9]+", version)):
+        raise InvalidParameter(f"Invalid model version {version!r}: expected a positive integer")
+    number = parse_id(version)
+    if number is None:
+        raise NotFound(f"Model Version (name={name}, version={version}) not found")
+    return number
 
 
 def _tag_condition(comp):

@@ -20,7 +20,7 @@ from mlexp.services.experiments import (VIEW_TYPES, get_experiment, parse_experi
 from mlexp.services.prepared import DbapiWriter, Prepared
 from mlexp.services.run_records import INFO_COLUMNS, RunRecord, load_record, load_records
 from mlexp.services.transaction import dbapi_write_transaction, write_transaction
-from mlexp.validation import validate_run_name, validate_status, validate_tag
+from mlexp.validation import parse_id, validate_run_name, validate_status, validate_tag
 
 RUN_NAME_TAG = "mlflow.runName"
 USER_TAG = "mlflow.user"
@@ -249,8 +249,9 @@ def _search_page(columns: tuple, experiment_ids: list[str], *, filter_string: st
     for experiment_id in experiment_ids:
         if not (experiment_id.isascii() and experiment_id.isdigit()):
             raise InvalidParameter(f"Invalid experiment id {experiment_id!r}")
-        if int(experiment_id) < 2**63:  # larger ids cannot exist: they match no runs
-            ids.append(int(experiment_id))
+        number = parse_id(experiment_id)
+        if number is not None:  # other ids cannot exist: they match no runs
+            ids.append(number)
     comparisons = parse_run_filter(filter_string)
     order_keys = parse_run_order_by(order_by)
     limit = validate_max_results(max_results, default=1000, limit=MAX_RUNS_PER_PAGE)

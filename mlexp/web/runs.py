@@ -5,7 +5,7 @@ import os
 
 from flask import Blueprint, abort, redirect, render_template, send_file, url_for
 
-from mlexp.services import browse, runs
+from mlexp.services import browse, packages, runs
 from mlexp.services.artifacts import store
 from mlexp.web import presenters
 from mlexp.web.csrf import verify_csrf
@@ -39,7 +39,7 @@ def image(experiment_id, iid, path):
     mimetype = IMAGE_TYPES.get(os.path.splitext(path)[1].lower())
     if mimetype is None:
         abort(404)
-    full = store().file_path(f"ml_experiment_{int(experiment_id)}/{iid}/{path}")
+    full = packages.version_file_path(f"ml_experiment_{experiment_id}", iid, path)
     response = send_file(full, mimetype=mimetype, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'"

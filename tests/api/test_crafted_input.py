@@ -1,0 +1,156 @@
+"""Crafted ids, page numbers and page tokens get MLflow's 404 or 400, never a 500 nor a database
+error, on every database: run with `--postgres` too, where INTEGER columns are 32-bit.
+
+Each id that reaches a query is read by validation.parse_id: anything no row can have is a
+missing resource (MLflow's wording), as it already was on SQLite below int64.
+"""
+import re
+
+import pytest
+
+from tests.api.helpers import INVALID, NOT_FOUND, assert_error, make_api
+
+I64 = "987654321098"  # fits int64, not PostgreSQL's INTEGER
+BIG = "9" * 20  # beyond int64
+HUGE = "9" * 5000  # beyond the digits Python's int() reads
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """Experiment E with run 1 (a metric, an image) and run 2; model m with version 1. Every
+    request below fails, so the world stays as seeded."""
+    api = make_api(tmp_path_factory, "crafted")
+    experiment_id = api.create_experiment("crafted")
+    run_id = api.create_run(experiment_id)["info"]["run_id"]
+    api.create_run(experiment_id)
+    api.ok_post("/runs/log-metric", {"run_id": run_id, "key": "m", "value": 1, "timestamp": 1})
+    api.client.put(f"/api/2.0/mlflow-artifacts/artifacts/ml_experiment_{experiment_id}/1/x.png",
+                   data=b"\x89PNG")
+    api.ok_post("/registered-models/create", {"name": "m"})
+    api.ok_post("/model-versions/create", {"name": "m", "source": f"runs:/{run_id}/model", "run_id": run_id})
+    html = api.client.get(f"/experiments/{experiment_id}/runs/1").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    return api, {"E": experiment_id, "R": run_id, "CSRF": csrf}
+
+
+def fill(value, ids: dict):
+    """Put the seeded ids in for {E}, {R} and {CSRF}."""
+    if isinstance(value, dict):
+        return {k: fill(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill(v, ids) for v in value]
+    return value.format(**ids) if isinstance(value, str) else value
+
+
+def _version(version: str) -> dict:
+    return {"name": "m", "version": version}
+
+
+# (method, API path, body or query, status, error code, message)
+API_IDS = [
+    *[("GET", "/experiments/get", {"experiment_id": eid}, 404, NOT_FOUND,
+       f"No Experiment with id={eid} exists") for eid in (I64, BIG, HUGE, "-1")],
+    ("POST", "/experiments/update", {"experiment_id": I64, "new_name": "x"}, 404, NOT_FOUND, I64),
+    ("POST", "/experiments/delete", {"experiment_id": I64}, 404, NOT_FOUND, I64),
+    ("POST", "/experiments/restore", {"experiment_id": I64}, 404, NOT_FOUND, I64),
+    ("POST", "/experiments/set-experiment-tag", {"experiment_id": I64, "key": "k", "value": "v"},
+     404, NOT_FOUND, I64),
+    ("POST", "/experiments/delete-experiment-tag", {"experiment_id": I64, "key": "k"}, 404, NOT_FOUND, I64),
+    ("POST", "/runs/create", {"experiment_id": I64}, 404, NOT_FOUND, I64),
+    ("POST", "/logged-models", {"experiment_id": I64}, 404, NOT_FOUND, I64),
+    ("POST", "/logged-models/search", {"experiment_ids": [I64]}, 404, NOT_FOUND, I64),
+    *[("GET", "/model-versions/get", _version(v), 404, NOT_FOUND,
+       f"Model Version (name=m, version={v}) not found") for v in (I64, BIG, HUGE, "-1")],
+    ("GET", "/model-versions/get", _version("abc"), 400, INVALID, "'abc'"),
+    ("GET", "/model-versions/get-download-uri", _version(I64), 404, NOT_FOUND, I64),
+    ("PATCH", "/model-versions/update", {**_version(I64), "description": "d"}, 404, NOT_FOUND, I64),
+    ("POST", "/model-versions/set-tag", {**_version(I64), "key": "k", "value": "v"}, 404, NOT_FOUND, I64),
+    ("DELETE", "/model-versions/delete-tag", {**_version(I64), "key": "k"}, 404, NOT_FOUND, I64),
+    ("DELETE", "/model-versions/delete", _version(BIG), 404, NOT_FOUND, BIG),
+    ("POST", "/model-versions/transition-stage", {**_version(I64), "stage": "Staging"}, 404, NOT_FOUND, I64),
+    ("POST", "/registered-models/alias", {**_version(I64), "alias": "a"}, 404, NOT_FOUND, I64),
+]
+
+API_IDS_THAT_MATCH_NOTHING = [  # (method, path, body, list field, expected length)
+    ("POST", "/runs/search", {"experiment_ids": [I64, BIG, HUGE]}, "runs", 0),
+    ("POST", "/experiments/search", {"filter": f"attribute.experiment_id = '{I64}'"}, "experiments", 0),
+    ("POST", "/experiments/search", {"filter": f"attribute.experiment_id IN ('{I64}', '{BIG}', '{{E}}')"},
+     "experiments", 1),
+    ("GET", "/model-versions/search", {"filter": f"version_number = {I64}"}, "model_versions", 0),
+    ("GET", "/model-versions/search", {"filter": f"version_number < {I64}"}, "model_versions", 1),
+]
+
+ARTIFACT_PUTS = [f"ml_experiment_{I64}/1/f", f"ml_experiment_{BIG}/1/f",
+                 "ml_experiment_{E}/" + I64 + "/f", "ml_experiment_{E}/" + BIG + "/f"]
+
+# (method, page URL, status)
+PAGES = [
+    *[("GET", f"/experiments?page={page}", 200) for page in (BIG, str(2**62), "-5", "abc")],
+    *[("GET", f"/experiments/{eid}", 404) for eid in (I64, BIG, "-1", "abc")],
+    ("GET", "/experiments/{E}/runs/" + BIG, 404),
+    ("GET", "/experiments/{E}/runs/" + I64, 404),
+    ("GET", f"/experiments/{I64}/runs/1", 404),
+    *[("GET", "/experiments/{E}/compare?runs=1&runs=" + iid, 404) for iid in (BIG, I64, "-1")],
+    ("GET", "/experiments/abc/runs/1/images/x.png", 404),
+    ("GET", f"/experiments/{BIG}/runs/1/images/x.png", 404),
+    ("GET", "/experiments/{E}/runs/" + BIG + "/images/x.png", 404),
+    ("GET", "/experiments/{E}/runs/1/images/x.png", 200),
+    ("GET", f"/packages/ml_experiment_{BIG}", 404),
+    ("GET", f"/packages/ml_experiment_{I64}", 404),
+    ("GET", "/packages/ml_experiment_{E}/" + BIG, 404),
+    ("GET", "/packages/ml_experiment_{E}/" + BIG + "/files/x.png", 404),
+    *[("GET", f"/models/m/versions/{v}", 404) for v in (I64, BIG, "-1")],
+    ("GET", "/models/m/versions/abc", 400),
+    ("POST", f"/experiments/{I64}/delete", 404),
+    ("POST", "/experiments/{E}/runs/" + BIG + "/delete", 404),
+    ("POST", "/experiments/{E}/runs/" + I64 + "/restore", 404),
+]
+
+
+def _call(api, method: str, path: str, params: dict):
+    if method == "GET":
+        response = api.client.get(api.prefix + path, query_string=params)
+    else:
+        response = api.client.open(api.prefix + path, method=method, json=params)
+    return response.status_code, response.get_json()
+
+
+@pytest.mark.parametrize("method, path, params, status, code, mention", API_IDS,
+                         ids=[f"{c[1]}:{str(c[2])[:60]}" for c in API_IDS])
+def test_api_answers_mlflow_error_when_id_is_crafted(world, method, path, params, status, code, mention):
+    api, ids = world
+    assert_error(_call(api, method, path, fill(params, ids)), code, mention, status=status)
+
+
+@pytest.mark.parametrize("method, path, params, field, count", API_IDS_THAT_MATCH_NOTHING,
+                         ids=[f"{c[1]}:{str(c[2])[:60]}" for c in API_IDS_THAT_MATCH_NOTHING])
+def test_search_matches_nothing_when_experiment_or_version_id_is_out_of_range(world, method, path, params,
+                                                                              field, count):
+    api, ids = world
+    status, body = _call(api, method, path, fill(params, ids))
+    assert status == 200, body
+    assert len(body.get(field, [])) == count
+
+
+@pytest.mark.parametrize("path", ARTIFACT_PUTS)
+def test_artifact_upload_is_not_found_when_package_or_run_id_is_out_of_range(world, path):
+    api, ids = world
+    response = api.client.put("/api/2.0/mlflow-artifacts/artifacts/" + path.format(**ids), data=b"x")
+    assert_error((response.status_code, response.get_json()), NOT_FOUND)
+
+
+@pytest.mark.parametrize("method, url, status", PAGES, ids=[f"{c[0]} {c[1][:70]}" for c in PAGES])
+def test_page_answers_without_server_error_when_number_in_url_is_crafted(world, method, url, status):
+    api, ids = world
+    if method == "GET":
+        response = api.client.get(url.format(**ids))
+    else:
+        response = api.client.post(url.format(**ids), data={"csrf_token": ids["CSRF"]})
+    assert response.status_code == status
+
+
+@pytest.mark.parametrize("page", [BIG, str(2**62), "3"])
+def test_experiments_list_shows_the_last_page_when_page_is_past_the_end(world, page):
+    api, _ = world
+    html = api.client.get(f"/experiments?page={page}").get_data(as_text=True)
+    assert "Page 1 of 1 · 2 experiments" in html and "crafted" in html
