@@ -90,7 +90,8 @@ def get_package(name: str) -> Package:
     if not match:
         raise NotFound(f"No package named {name!r}")
     experiment_id = parse_id(match.group(1))
-    package = _load_package(name, None if experiment_id is None else db.session.get(Experiment, experiment_id))
+    experiment = None if experiment_id is None else db.session.get(Experiment, experiment_id)
+    package = _load_package(name, experiment)
     if not package.versions:
         raise NotFound(f"Package {name!r} has no versions")
     return package
