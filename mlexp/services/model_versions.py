@@ -12,6 +12,7 @@ from mlexp.models.columns import Int64
 from mlexp.search.order_by import parse_column_order_by
 from mlexp.search.filter import parse_model_version_filter
 from mlexp.search.paging import decode_page_token, encode_page_token, validate_max_results
+from mlexp.services import page_token_secret
 from mlexp.search.sql import compare
 from mlexp.services.registry import (MAX_TAG_VALUE, parse_version_number, alias_version,
                                      get_registered_model)
@@ -204,8 +205,9 @@ def search_model_versions(filter_string: str | None, order_by: list[str], max_re
     ordering += [ModelVersion.last_updated_time.desc(), RegisteredModel.name.asc(),
                  ModelVersion.version.desc()]
     limit = validate_max_results(max_results, default=10_000, limit=MAX_VERSIONS_PER_PAGE)
-    offset = decode_page_token(page_token)
+    secret = page_token_secret()
+    offset = decode_page_token(page_token, secret=secret)
     found = list(db.session.scalars(
         select(ModelVersion).join(RegisteredModel, RegisteredModel.id == ModelVersion.model_pk)
         .where(*conditions).order_by(*ordering).offset(offset).limit(limit + 1)))
-    return found[:limit], encode_page_token(offset + limit) if len(found) > limit else None
+    return found[:limit], encode_page_token(offset + limit, secret=secret) if len(found) > limit else None

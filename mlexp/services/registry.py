@@ -10,6 +10,7 @@ from mlexp.models import ModelVersion, RegisteredModel, RegisteredModelAlias, Re
 from mlexp.search.order_by import parse_column_order_by
 from mlexp.search.filter import Comparison, parse_registered_model_filter
 from mlexp.search.paging import decode_page_token, encode_page_token, validate_max_results
+from mlexp.services import page_token_secret
 from mlexp.search.sql import compare
 from mlexp.services.transaction import write_transaction
 from mlexp.validation import parse_id, validate_description, validate_key, validate_value_length
@@ -187,7 +188,8 @@ def search_registered_models(filter_string: str | None, order_by: list[str], max
     ordering = parse_column_order_by(order_by, _ORDERABLE)
     ordering.append(RegisteredModel.name.asc())
     limit = validate_max_results(max_results, default=100, limit=MAX_MODELS_PER_PAGE)
-    offset = decode_page_token(page_token)
+    secret = page_token_secret()
+    offset = decode_page_token(page_token, secret=secret)
     found = list(db.session.scalars(select(RegisteredModel).where(*conditions)
                                     .order_by(*ordering).offset(offset).limit(limit + 1)))
-    return found[:limit], encode_page_token(offset + limit) if len(found) > limit else None
+    return found[:limit], encode_page_token(offset + limit, secret=secret) if len(found) > limit else None

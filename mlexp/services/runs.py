@@ -14,6 +14,7 @@ from mlexp.names import generate_run_name
 from mlexp.search.filter import parse_run_filter
 from mlexp.search.order_by import parse_run_order_by
 from mlexp.search.paging import decode_keyset_token, encode_keyset_token, validate_max_results
+from mlexp.services import page_token_secret
 from mlexp.search.sql import keyset_after, order_clauses, run_condition, run_sort
 from mlexp.services.experiments import (VIEW_TYPES, get_experiment, parse_experiment_id,
                                        require_active_experiment)
@@ -256,7 +257,7 @@ def _search_page(columns: tuple, experiment_ids: list[str], *, filter_string: st
     order_keys = parse_run_order_by(order_by)
     limit = validate_max_results(max_results, default=1000, limit=MAX_RUNS_PER_PAGE)
     signature = _query_signature(ids, filter_string, run_view_type, order_by)
-    after = decode_keyset_token(page_token, signature)
+    after = decode_keyset_token(page_token, signature, secret=page_token_secret())
     if not ids:
         return [], None
     query = select(*columns).where(
@@ -270,7 +271,8 @@ def _search_page(columns: tuple, experiment_ids: list[str], *, filter_string: st
     next_token = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_token = encode_keyset_token(list(rows[-1][len(columns):]), signature)
+        next_token = encode_keyset_token(list(rows[-1][len(columns):]), signature,
+                                         secret=page_token_secret())
     return rows, next_token
 
 

@@ -4,6 +4,10 @@ error, on every database: run with `--postgres` too, where INTEGER columns are 3
 Each id that reaches a query is read by validation.parse_id: anything no row can have is a
 missing resource (MLflow's wording), as it already was on SQLite below int64.
 """
+import base64
+import hashlib
+import hmac
+import json
 import re
 
 import pytest
@@ -31,6 +35,21 @@ def world(tmp_path_factory):
     html = api.client.get(f"/experiments/{experiment_id}/runs/1").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     return api, {"E": experiment_id, "R": run_id, "CSRF": csrf}
+
+
+def b64(content) -> str:
+    """A token as anyone could make one before tokens were signed."""
+    return base64.urlsafe_b64encode(json.dumps(content).encode()).decode()
+
+
+def resigned(api, token: str, after: list) -> str:
+    """A real next_page_token with other sort values, signed with the instance's secret (what a
+    forger cannot do): only the type check stands between these values and the query."""
+    secret = api.client.application.config["SECRET_KEY"].encode()
+    content = json.loads(base64.urlsafe_b64decode(token)[16:])
+    payload = json.dumps({**content, "after": after}).encode()
+    tag = hmac.new(secret, b"mlexp page token\0" + payload, hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(tag + payload).decode()
 
 
 def fill(value, ids: dict):
@@ -154,3 +173,72 @@ def test_experiments_list_shows_the_last_page_when_page_is_past_the_end(world, p
     api, _ = world
     html = api.client.get(f"/experiments?page={page}").get_data(as_text=True)
     assert "Page 1 of 1 · 2 experiments" in html and "crafted" in html
+
+
+PAGED = [
+    ("POST", "/runs/search", {"experiment_ids": ["{E}"]}),
+    ("POST", "/experiments/search", {}),
+    ("GET", "/registered-models/search", {}),
+    ("GET", "/model-versions/search", {}),
+    ("POST", "/logged-models/search", {"experiment_ids": ["{E}"]}),
+    ("GET", "/metrics/get-history", {"run_id": "{R}", "metric_key": "m"}),
+]
+FORGED = [{"offset": 2**62}, {"offset": 2**70}, {"after": [2**70, "x"], "query": "q"},
+          {"after": [[[1]], "x"], "query": "q"}]
+
+
+@pytest.mark.parametrize("content", FORGED, ids=["offset-2**62", "offset-2**70", "after-2**70", "after-nested"])
+@pytest.mark.parametrize("method, path, params", PAGED, ids=[c[1] for c in PAGED])
+def test_paged_search_refuses_token_when_forged(world, method, path, params, content):
+    api, ids = world
+    result = _call(api, method, path, {**fill(params, ids), "page_token": b64(content)})
+    assert_error(result, INVALID, "Invalid page token")
+
+
+def _next_token(api, ids, order_by: list) -> str:
+    return api.ok_post("/runs/search", {"experiment_ids": [ids["E"]], "max_results": 1,
+                                        "order_by": order_by})["next_page_token"]
+
+
+# Sort values: start_time (int64) and run_id; with metrics.m, a rank (int32) and the value first.
+ILL_TYPED = [
+    ([], [2**70, "x"]), ([], [[[1]], "x"]), ([], [{"a": 1}, "x"]), ([], ["1", "x"]),
+    ([], [1.5, "x"]), ([], [True, "x"]), ([], [1, 2]), ([], [1]), ([], [1, "x", 3]),
+    (["metrics.m"], [2**40, 1.0, 1, "x"]), (["metrics.m"], [0, "1", 1, "x"]),
+    (["metrics.m"], [0, 2**70, 1, "x"]),
+]
+
+
+@pytest.mark.parametrize("order_by, after", ILL_TYPED, ids=[f"{o}{a}" for o, a in ILL_TYPED])
+def test_runs_search_refuses_signed_token_when_values_do_not_fit_the_sort_columns(world, order_by, after):
+    api, ids = world
+    token = resigned(api, _next_token(api, ids, order_by), after)
+    result = api.post("/runs/search", {"experiment_ids": [ids["E"]], "order_by": order_by, "page_token": token})
+    assert_error(result, INVALID, "Invalid page token")
+
+
+@pytest.mark.parametrize("order_by, after, runs", [
+    ([], [2**62, "0"], 2), ([], [-(2**63), "0"], 0), ([], [None, None], 0),
+    (["metrics.m"], [0, 1e308, 2**62, ""], 1), (["metrics.m"], [0, float("nan"), 0, ""], 1),
+])
+def test_runs_search_resumes_when_signed_values_fit_the_sort_columns(world, order_by, after, runs):
+    api, ids = world
+    token = resigned(api, _next_token(api, ids, order_by), after)
+    found = api.ok_post("/runs/search", {"experiment_ids": [ids["E"]], "order_by": order_by,
+                                         "page_token": token})
+    assert len(found.get("runs", [])) == runs
+
+
+@pytest.mark.parametrize("forge", [
+    lambda api, ids: b64({"after": [2**70, "x"], "query": "q"}),
+    lambda api, ids: b64({"after": [[[1]], "x"], "query": "q"}),
+    lambda api, ids: resigned(api, _next_token(api, ids, []), [2**70, "x"]),
+    lambda api, ids: resigned(api, _next_token(api, ids, []), [[[1]], "x"]),
+], ids=["forged-2**70", "forged-nested", "signed-2**70", "signed-nested"])
+def test_runs_table_shows_token_error_when_page_token_is_crafted(world, forge):
+    api, ids = world
+    response = api.client.get(f"/experiments/{ids['E']}", query_string={"page_token": forge(api, ids)})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'role="alert">Invalid page token' in html and "⇤ First page" in html
+    assert f'href="/experiments/{ids["E"]}/runs/1"' not in html
