@@ -11,6 +11,8 @@ import json
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.api.helpers import INVALID, NOT_FOUND, assert_error, make_api
 
@@ -227,6 +229,26 @@ def test_runs_search_resumes_when_signed_values_fit_the_sort_columns(world, orde
     found = api.ok_post("/runs/search", {"experiment_ids": [ids["E"]], "order_by": order_by,
                                          "page_token": token})
     assert len(found.get("runs", [])) == runs
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.integers(-(2**64), 2**64) | st.floats()
+    | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=2),
+    max_leaves=6,
+)
+ORDERS = [[], ["metrics.m"], ["params.p DESC"], ["attributes.end_time"], ["attributes.run_name"]]
+
+
+@settings(max_examples=150, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(order=st.sampled_from(range(len(ORDERS))), after=st.lists(JSON, min_size=1, max_size=6))
+def test_runs_search_answers_200_or_400_when_a_signed_token_holds_any_json(world, order, after):
+    api, ids = world
+    token = resigned(api, _next_token(api, ids, ORDERS[order]), after)
+    status, body = api.post("/runs/search", {"experiment_ids": [ids["E"]], "order_by": ORDERS[order],
+                                             "page_token": token})
+    assert status == 200 or (status, body["error_code"]) == (400, INVALID), body
 
 
 @pytest.mark.parametrize("forge", [
