@@ -10,12 +10,30 @@ MAX_TAG_VALUE_LENGTH = 8000
 MAX_EXPERIMENT_NAME_LENGTH = 500
 MAX_EXPERIMENT_TAG_VALUE_LENGTH = 20000
 MAX_RUN_NAME_LENGTH = 250
+# MLflow's registered_models.description and model_versions.description are String(5000) (its
+# store/model_registry/dbmodels/models.py); its MySQL and PostgreSQL stores refuse longer ones.
+MAX_DESCRIPTION_LENGTH = 5000
 MAX_METRICS_PER_BATCH = 1000
 MAX_PARAMS_TAGS_PER_BATCH = 100
 MAX_ENTITIES_PER_BATCH = 1000
 
 _KEY_CHARS = re.compile(r"^[/\w.\- :]*$")
 RUN_STATUSES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
+# Experiment ids, run IIDs and model version numbers are INTEGER columns: 32-bit on PostgreSQL.
+MAX_ID = 2**31 - 1
+
+
+def parse_id(value: str | int) -> int | None:
+    """The number an id names if a row can have it, else None (not decimal digits, or outside
+    0 … MAX_ID): a larger number would fail in the query (PostgreSQL: "integer out of range";
+    SQLite beyond int64: OverflowError) instead of matching nothing."""
+    if isinstance(value, str):
+        if not (value.isascii() and value.isdigit()) or len(value.lstrip("0")) > len(str(MAX_ID)):
+            return None
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID:
+        return value
+    return None
 
 
 def validate_key(kind: str, key: str) -> None:
@@ -83,6 +101,15 @@ def validate_run_name(name: str) -> None:
     if len(name) > MAX_RUN_NAME_LENGTH:
         raise InvalidParameter(
             f"Run name has length {len(name)}, which exceeds the limit of {MAX_RUN_NAME_LENGTH}"
+        )
+
+
+def validate_description(kind: str, description: str | None) -> None:
+    """Raises: InvalidParameter for a description longer than MLflow's stores hold."""
+    if description is not None and len(description) > MAX_DESCRIPTION_LENGTH:
+        raise InvalidParameter(
+            f"{kind.capitalize()} description has length {len(description)}, which exceeds the "
+            f"limit of {MAX_DESCRIPTION_LENGTH} characters"
         )
 
 

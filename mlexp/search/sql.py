@@ -1,7 +1,8 @@
 """Parsed comparisons and order keys → SQLAlchemy clauses, so the database filters and sorts."""
 from dataclasses import dataclass
 
-from sqlalchemy import String, and_, case, cast, exists, false, not_, or_, tuple_
+from sqlalchemy import (BigInteger, Float, Integer, String, and_, case, cast, exists, false, not_,
+                        or_, tuple_)
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
@@ -11,6 +12,7 @@ from mlexp.models import (Dataset, Experiment, ExperimentTag, InputTag, LatestMe
 from mlexp.portable_sql import like_ignoring_case, like_with_case
 from mlexp.search.filter import Comparison
 from mlexp.search.order_by import OrderKey
+from mlexp.validation import parse_id
 
 
 def compare(column, comparator: str, value) -> ColumnElement:
@@ -99,9 +101,9 @@ def experiment_condition(comp: Comparison) -> ColumnElement:
     if comp.entity == "tag":
         return _key_value_condition(ExperimentTag, ExperimentTag.experiment_id == Experiment.id, comp)
     if comp.key == "experiment_id":
-        # Ids compare as numbers ('01' is experiment 1); ids beyond int64 match nothing.
+        # Ids compare as numbers ('01' is experiment 1); ids no experiment can have match nothing.
         values = comp.value if isinstance(comp.value, tuple) else (comp.value,)
-        ids = tuple(int(v) for v in values if int(v) < 2**63)
+        ids = tuple(number for number in map(parse_id, values) if number is not None)
         single = ids[0] if len(ids) == 1 else None
         if comp.comparator in ("IN", "NOT IN") or single is None:
             return Experiment.id.in_(ids) if comp.comparator in ("IN", "=") else Experiment.id.not_in(ids)
@@ -162,13 +164,29 @@ def order_clauses(components: list[SortComponent]) -> list:
     return [c.expr.asc() if c.ascending else c.expr.desc() for c in components]
 
 
+def _fits(component: SortComponent, value) -> bool:
+    """Whether a token's value can be compared with the component's column in SQL: a nested
+    list reached the driver as a ProgrammingError, 2**70 as an OverflowError."""
+    column_type = component.expr.type
+    if value is None:
+        return True
+    if isinstance(column_type, String):
+        return isinstance(value, str)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if isinstance(column_type, Integer):
+        bits = 64 if isinstance(column_type, BigInteger) else 32
+        return isinstance(value, int) and -(2 ** (bits - 1)) <= value < 2 ** (bits - 1)
+    return isinstance(column_type, Float) and (isinstance(value, float) or -(2**63) <= value < 2**63)
+
+
 def keyset_after(components: list[SortComponent], values: list) -> ColumnElement:
     """Rows strictly after the row with these sort values, in the components' order.
 
     Raises:
         InvalidParameter: the values do not fit the components (a forged or stale token).
     """
-    if len(values) != len(components):
+    if len(values) != len(components) or not all(map(_fits, components, values)):
         raise InvalidParameter("Invalid page token: it does not match this search's order")
     directions = {c.ascending for c in components}
     if len(directions) == 1 and None not in values:

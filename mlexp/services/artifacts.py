@@ -17,6 +17,7 @@ from mlexp.services.experiments import get_experiment
 from mlexp.services.logged_models import get_logged_model
 from mlexp.services.runs import get_run_row
 from mlexp.upload_files import SpooledBody
+from mlexp.validation import parse_id
 
 _PACKAGE = re.compile(r"^ml_experiment_(\d+)$")
 
@@ -46,8 +47,8 @@ def _check_writable(relative: str) -> None:
             "or ml_experiment_<id>/models/<model id>/<file>"
         )
     experiment = get_experiment(match.group(1))
-    iid = int(parts[1])
-    run = None if iid >= 2**63 else db.session.scalar(
+    iid = parse_id(parts[1])
+    run = None if iid is None else db.session.scalar(
         select(Run).where(Run.experiment_id == experiment.id, Run.iid == iid))
     if run is None:
         raise NotFound(f"No run {parts[1]} in experiment {experiment.id}")

@@ -9,6 +9,7 @@ from mlexp.models import ACTIVE, DELETED, Experiment, ExperimentKey, Run, RunTag
 from mlexp.portable_sql import greatest
 from mlexp.services.experiments import get_experiment
 from mlexp.services.run_records import RunRecord, load_record
+from mlexp.validation import parse_id
 
 PAGE_SIZE = 25
 SORTS = {"name", "runs", "creator", "last_activity"}
@@ -23,8 +24,9 @@ class ExperimentSummary:
 
 
 def experiment_summaries(*, deleted: bool, name_query: str, sort: str, descending: bool,
-                         page: int) -> tuple[list[ExperimentSummary], int]:
-    """One page of experiments with run counts, creator (first run's user) and last activity."""
+                         page: int) -> tuple[list[ExperimentSummary], int, int]:
+    """One page of experiments with run counts, creator (first run's user) and last activity,
+    the total, and the page shown: `page` kept between the first and the last page."""
     run_count = (select(func.count(Run.id)).where(Run.experiment_id == Experiment.id,
                                                   Run.lifecycle_stage == ACTIVE).scalar_subquery())
     creator = (select(Run.user_id).where(Run.experiment_id == Experiment.id)
@@ -39,10 +41,11 @@ def experiment_summaries(*, deleted: bool, name_query: str, sort: str, descendin
     column = {"name": func.lower(Experiment.name), "runs": run_count, "creator": creator,
               "last_activity": last_activity}.get(sort, last_activity)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    page = min(max(1, page), max(1, -(-total // PAGE_SIZE)))
     rows = db.session.execute(query.order_by(column.desc() if descending else column.asc(),
                                              Experiment.id.asc())
                               .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    return [ExperimentSummary(e, n or 0, c, a) for e, n, c, a in rows], total
+    return [ExperimentSummary(e, n or 0, c, a) for e, n, c, a in rows], total, page
 
 
 def column_keys(experiment_id: int) -> tuple[list[str], list[str]]:
@@ -53,10 +56,12 @@ def column_keys(experiment_id: int) -> tuple[list[str], list[str]]:
     return [k for kind, k in rows if kind == "param"], [k for kind, k in rows if kind == "metric"]
 
 
-def run_by_iid(experiment_id: str, iid: int) -> tuple[Experiment, RunRecord]:
+def run_by_iid(experiment_id: str, iid: int | str) -> tuple[Experiment, RunRecord]:
     """Raises: NotFound for an unknown experiment or IID."""
     experiment = get_experiment(experiment_id)
-    run_id = db.session.scalar(select(Run.uuid).where(Run.experiment_id == experiment.id, Run.iid == iid))
+    number = parse_id(iid)
+    run_id = None if number is None else db.session.scalar(
+        select(Run.uuid).where(Run.experiment_id == experiment.id, Run.iid == number))
     if run_id is None:
         raise NotFound(f"Experiment {experiment.name!r} has no run {iid}")
     return experiment, load_record(run_id)

@@ -9,9 +9,11 @@ from mlexp.models import ACTIVE, DELETED, Experiment, ExperimentTag, Run
 from mlexp.search.filter import parse_experiment_filter
 from mlexp.search.order_by import parse_experiment_order_by
 from mlexp.search.paging import decode_page_token, encode_page_token, validate_max_results
+from mlexp.services import page_token_secret
 from mlexp.search.sql import experiment_condition, experiment_order_clauses
 from mlexp.services.transaction import write_transaction
-from mlexp.validation import duplicate_keys, validate_experiment_name, validate_experiment_tag
+from mlexp.validation import (duplicate_keys, parse_id, validate_experiment_name,
+                              validate_experiment_tag)
 
 VIEW_TYPES = {"ACTIVE_ONLY": (ACTIVE,), "DELETED_ONLY": (DELETED,), "ALL": (ACTIVE, DELETED)}
 MAX_EXPERIMENTS_PER_PAGE = 50_000
@@ -21,12 +23,12 @@ def parse_experiment_id(experiment_id: str) -> int:
     """Wire ids are decimal strings; anything else names no experiment.
 
     Raises:
-        NotFound: the id is not a decimal number.
+        NotFound: the id is not a decimal number, or one no experiment can have.
     """
-    if isinstance(experiment_id, str) and experiment_id.isascii() and experiment_id.isdigit() \
-            and int(experiment_id) < 2**63:
-        return int(experiment_id)
-    raise NotFound(f"No Experiment with id={experiment_id} exists")
+    number = parse_id(experiment_id) if isinstance(experiment_id, str) else None
+    if number is None:
+        raise NotFound(f"No Experiment with id={experiment_id} exists")
+    return number
 
 
 def get_experiment(experiment_id: str) -> Experiment:
@@ -95,12 +97,13 @@ def search_experiments(view_type: str = "ACTIVE_ONLY", filter_string: str | None
     conditions = [experiment_condition(c) for c in parse_experiment_filter(filter_string)]
     ordering = experiment_order_clauses(parse_experiment_order_by(order_by))
     limit = validate_max_results(max_results, default=1000, limit=MAX_EXPERIMENTS_PER_PAGE)
-    offset = decode_page_token(page_token)
+    secret = page_token_secret()
+    offset = decode_page_token(page_token, secret=secret)
     query = (select(Experiment)
              .where(Experiment.lifecycle_stage.in_(VIEW_TYPES[view_type]), *conditions)
              .order_by(*ordering).offset(offset).limit(limit + 1))
     rows = list(db.session.scalars(query))
-    next_token = encode_page_token(offset + limit) if len(rows) > limit else None
+    next_token = encode_page_token(offset + limit, secret=secret) if len(rows) > limit else None
     return rows[:limit], next_token
 
 

@@ -10,6 +10,7 @@ from mlexp.models import (ACTIVE, DELETED, LoggedModel, LoggedModelParam, Logged
                           Run)
 from mlexp.search.filter import Comparison, parse_logged_model_filter
 from mlexp.search.paging import decode_page_token, encode_page_token, validate_max_results
+from mlexp.services import page_token_secret
 from mlexp.search.sql import compare
 from mlexp.services.experiments import get_experiment, require_active_experiment
 from mlexp.services.runs import get_run_row
@@ -200,10 +201,11 @@ def search_logged_models(experiment_ids: list[str], *, filter_string: str | None
     if not experiment_ids:
         raise InvalidParameter("Missing value for required parameter 'experiment_ids'")
     limit = validate_max_results(max_results, default=100, limit=MAX_MODELS_PER_PAGE)
-    offset = decode_page_token(page_token)
+    secret = page_token_secret()
+    offset = decode_page_token(page_token, secret=secret)
     query = (select(LoggedModel).where(LoggedModel.experiment_id.in_(ids),
                                        LoggedModel.lifecycle_stage == ACTIVE, *conditions)
              .order_by(*ordering).offset(offset).limit(limit + 1))
     models = list(db.session.scalars(query))
-    next_token = encode_page_token(offset + limit) if len(models) > limit else None
+    next_token = encode_page_token(offset + limit, secret=secret) if len(models) > limit else None
     return models[:limit], next_token

@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, func, select, union_all
 from mlexp.extensions import db
 from mlexp.models import Metric
 from mlexp.search.paging import decode_page_token, encode_page_token, validate_max_results
+from mlexp.services import page_token_secret
 from mlexp.services.prepared import Prepared
 from mlexp.services.readers import submit_read
 from mlexp.services.runs import get_run_row
@@ -24,7 +25,8 @@ def get_metric_history(run_id: str, key: str, *, max_results: int | None = None,
         InvalidParameter: bad page size or token.
     """
     run = get_run_row(run_id)
-    offset = decode_page_token(page_token)
+    secret = page_token_secret()
+    offset = decode_page_token(page_token, secret=secret)
     # The table's columns, not the model's attributes: a Core select skips the ORM's row
     # loading, which cost ~2.5 µs a point (a 100,000-point history spent 0.25 s there).
     metrics = Metric.__table__.c
@@ -35,7 +37,7 @@ def get_metric_history(run_id: str, key: str, *, max_results: int | None = None,
         return db.session.execute(query).all(), None
     limit = validate_max_results(max_results, default=MAX_HISTORY_PAGE, limit=MAX_HISTORY_PAGE)
     rows = db.session.execute(query.limit(limit + 1)).all()
-    next_token = encode_page_token(offset + limit) if len(rows) > limit else None
+    next_token = encode_page_token(offset + limit, secret=secret) if len(rows) > limit else None
     return rows[:limit], next_token
 
 

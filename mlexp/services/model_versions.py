@@ -1,21 +1,23 @@
 """Model versions: a registered model's numbered snapshots of a run's or logged model's files."""
 import re
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, select, type_coerce, update
 
 from mlexp.clock import now_ms
 from mlexp.errors import InvalidParameter, NotFound
 from mlexp.extensions import db
 from mlexp.models import (LoggedModel, ModelVersion, ModelVersionTag, RegisteredModel,
                           RegisteredModelAlias, Run)
+from mlexp.models.columns import Int64
 from mlexp.search.order_by import parse_column_order_by
 from mlexp.search.filter import parse_model_version_filter
 from mlexp.search.paging import decode_page_token, encode_page_token, validate_max_results
+from mlexp.services import page_token_secret
 from mlexp.search.sql import compare
 from mlexp.services.registry import (MAX_TAG_VALUE, parse_version_number, alias_version,
                                      get_registered_model)
 from mlexp.services.transaction import write_transaction
-from mlexp.validation import validate_key, validate_value_length
+from mlexp.validation import validate_description, validate_key, validate_value_length
 
 STAGES = {"none": "None", "staging": "Staging", "production": "Production", "archived": "Archived"}
 MAX_VERSIONS_PER_PAGE = 200_000
@@ -27,7 +29,7 @@ def get_model_version(name: str, version: str) -> ModelVersion:
     """Raises: NotFound; InvalidParameter for a version that is not a number."""
     model = get_registered_model(name)
     found = db.session.scalar(select(ModelVersion).where(
-        ModelVersion.model_pk == model.id, ModelVersion.version == parse_version_number(version)))
+        ModelVersion.model_pk == model.id, ModelVersion.version == parse_version_number(name, version)))
     if found is None:
         raise NotFound(f"Model Version (name={name}, version={version}) not found")
     return found
@@ -46,8 +48,9 @@ def create_model_version(name: str, source: str, *, run_id: str | None = None,
 
     Raises:
         NotFound: unknown registered model, run or logged model.
-        InvalidParameter: empty source or a bad tag.
+        InvalidParameter: empty source, a bad tag or an over-long description.
     """
+    validate_description("model version", description)
     if not source:
         raise InvalidParameter("Missing value for required parameter 'source'")
     for tag in tags:
@@ -80,7 +83,8 @@ def create_model_version(name: str, source: str, *, run_id: str | None = None,
 
 
 def update_model_version(name: str, version: str, description: str | None) -> ModelVersion:
-    """Raises: NotFound."""
+    """Raises: NotFound; InvalidParameter for an over-long description."""
+    validate_description("model version", description)
     with write_transaction():
         found = get_model_version(name, version)
         found.description = description
@@ -174,8 +178,11 @@ def download_uri(name: str, version: str) -> str:
     return found.source
 
 
+# version_number compares as int64, as the filter parses it: on PostgreSQL the INTEGER column
+# would cast a larger literal to int4 ("integer out of range") instead of matching nothing.
 _COLUMNS = {"name": RegisteredModel.name, "run_id": ModelVersion.run_id,
-            "source_path": ModelVersion.source, "version_number": ModelVersion.version,
+            "source_path": ModelVersion.source,
+            "version_number": type_coerce(ModelVersion.version, Int64),
             "model_id": ModelVersion.model_id}
 _ORDERABLE = {"name": RegisteredModel.name, "version_number": ModelVersion.version,
               "creation_timestamp": ModelVersion.creation_time,
@@ -198,8 +205,9 @@ def search_model_versions(filter_string: str | None, order_by: list[str], max_re
     ordering += [ModelVersion.last_updated_time.desc(), RegisteredModel.name.asc(),
                  ModelVersion.version.desc()]
     limit = validate_max_results(max_results, default=10_000, limit=MAX_VERSIONS_PER_PAGE)
-    offset = decode_page_token(page_token)
+    secret = page_token_secret()
+    offset = decode_page_token(page_token, secret=secret)
     found = list(db.session.scalars(
         select(ModelVersion).join(RegisteredModel, RegisteredModel.id == ModelVersion.model_pk)
         .where(*conditions).order_by(*ordering).offset(offset).limit(limit + 1)))
-    return found[:limit], encode_page_token(offset + limit) if len(found) > limit else None
+    return found[:limit], encode_page_token(offset + limit, secret=secret) if len(found) > limit else None

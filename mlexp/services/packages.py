@@ -11,6 +11,7 @@ from mlexp.extensions import db
 from mlexp.models import Experiment, Run
 from mlexp.services.artifacts import store
 from mlexp.upload_files import TEMP_PREFIX
+from mlexp.validation import parse_id
 
 _PACKAGE = re.compile(r"^ml_experiment_(\d+)$")
 
@@ -88,7 +89,9 @@ def get_package(name: str) -> Package:
     match = _PACKAGE.match(name)
     if not match:
         raise NotFound(f"No package named {name!r}")
-    package = _load_package(name, db.session.get(Experiment, int(match.group(1))))
+    experiment_id = parse_id(match.group(1))
+    experiment = None if experiment_id is None else db.session.get(Experiment, experiment_id)
+    package = _load_package(name, experiment)
     if not package.versions:
         raise NotFound(f"Package {name!r} has no versions")
     return package

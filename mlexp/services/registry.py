@@ -10,9 +10,10 @@ from mlexp.models import ModelVersion, RegisteredModel, RegisteredModelAlias, Re
 from mlexp.search.order_by import parse_column_order_by
 from mlexp.search.filter import Comparison, parse_registered_model_filter
 from mlexp.search.paging import decode_page_token, encode_page_token, validate_max_results
+from mlexp.services import page_token_secret
 from mlexp.search.sql import compare
 from mlexp.services.transaction import write_transaction
-from mlexp.validation import validate_key, validate_value_length
+from mlexp.validation import parse_id, validate_description, validate_key, validate_value_length
 
 MAX_TAG_VALUE = 100_000
 PROMPT_TAG = "mlflow.prompt.is_prompt"
@@ -43,8 +44,9 @@ def get_registered_model(name: str) -> RegisteredModel:
 
 def create_registered_model(name: str, *, description: str | None = None,
                             tags: list[dict] = ()) -> RegisteredModel:
-    """Raises: AlreadyExists for a taken name; InvalidParameter for a bad name or tag."""
+    """Raises: AlreadyExists for a taken name; InvalidParameter for a bad name, tag or description."""
     _validate_name(name)
+    validate_description("registered model", description)
     for tag in tags:
         validate_key("registered model tag", tag["key"])
         validate_value_length("registered model tag", tag["key"], tag["value"], MAX_TAG_VALUE)
@@ -72,7 +74,8 @@ def rename_registered_model(name: str, new_name: str) -> RegisteredModel:
 
 
 def update_registered_model(name: str, description: str | None) -> RegisteredModel:
-    """Raises: NotFound."""
+    """Raises: NotFound; InvalidParameter for an over-long description."""
+    validate_description("registered model", description)
     with write_transaction():
         model = get_registered_model(name)
         model.description = description
@@ -121,7 +124,7 @@ def set_alias(name: str, alias: str, version: str) -> None:
     _validate_alias(alias)
     with write_transaction() as session:
         model = get_registered_model(name)
-        number = parse_version_number(version)
+        number = parse_version_number(name, version)
         if not session.scalar(select(ModelVersion.id).where(ModelVersion.model_pk == model.id,
                                                             ModelVersion.version == number)):
             raise NotFound(f"Model Version (name={name}, version={version}) not found")
@@ -150,10 +153,15 @@ def alias_version(name: str, alias: str) -> tuple[RegisteredModel, int]:
     return model, target
 
 
-def parse_version_number(version: str) -> int:
-    if isinstance(version, str) and version.isascii() and version.isdigit() and int(version) < 2**63:
-        return int(version)
-    raise InvalidParameter(f"Invalid model version {version!r}: expected a positive integer")
+def parse_version_number(name: str, version: str) -> int:
+    """Raises: InvalidParameter for a version that is not an integer; NotFound for an integer
+    no version can have (negative or beyond the column), as MLflow finds no such version."""
+    if not (isinstance(version, str) and re.fullmatch(r"-?[0-9]+", version)):
+        raise InvalidParameter(f"Invalid model version {version!r}: expected a positive integer")
+    number = parse_id(version)
+    if number is None:
+        raise NotFound(f"Model Version (name={name}, version={version}) not found")
+    return number
 
 
 def _tag_condition(comp):
@@ -180,7 +188,8 @@ def search_registered_models(filter_string: str | None, order_by: list[str], max
     ordering = parse_column_order_by(order_by, _ORDERABLE)
     ordering.append(RegisteredModel.name.asc())
     limit = validate_max_results(max_results, default=100, limit=MAX_MODELS_PER_PAGE)
-    offset = decode_page_token(page_token)
+    secret = page_token_secret()
+    offset = decode_page_token(page_token, secret=secret)
     found = list(db.session.scalars(select(RegisteredModel).where(*conditions)
                                     .order_by(*ordering).offset(offset).limit(limit + 1)))
-    return found[:limit], encode_page_token(offset + limit) if len(found) > limit else None
+    return found[:limit], encode_page_token(offset + limit, secret=secret) if len(found) > limit else None

@@ -14,13 +14,14 @@ from mlexp.names import generate_run_name
 from mlexp.search.filter import parse_run_filter
 from mlexp.search.order_by import parse_run_order_by
 from mlexp.search.paging import decode_keyset_token, encode_keyset_token, validate_max_results
+from mlexp.services import page_token_secret
 from mlexp.search.sql import keyset_after, order_clauses, run_condition, run_sort
 from mlexp.services.experiments import (VIEW_TYPES, get_experiment, parse_experiment_id,
                                        require_active_experiment)
 from mlexp.services.prepared import DbapiWriter, Prepared
 from mlexp.services.run_records import INFO_COLUMNS, RunRecord, load_record, load_records
 from mlexp.services.transaction import dbapi_write_transaction, write_transaction
-from mlexp.validation import validate_run_name, validate_status, validate_tag
+from mlexp.validation import parse_id, validate_run_name, validate_status, validate_tag
 
 RUN_NAME_TAG = "mlflow.runName"
 USER_TAG = "mlflow.user"
@@ -249,13 +250,14 @@ def _search_page(columns: tuple, experiment_ids: list[str], *, filter_string: st
     for experiment_id in experiment_ids:
         if not (experiment_id.isascii() and experiment_id.isdigit()):
             raise InvalidParameter(f"Invalid experiment id {experiment_id!r}")
-        if int(experiment_id) < 2**63:  # larger ids cannot exist: they match no runs
-            ids.append(int(experiment_id))
+        number = parse_id(experiment_id)
+        if number is not None:  # other ids cannot exist: they match no runs
+            ids.append(number)
     comparisons = parse_run_filter(filter_string)
     order_keys = parse_run_order_by(order_by)
     limit = validate_max_results(max_results, default=1000, limit=MAX_RUNS_PER_PAGE)
     signature = _query_signature(ids, filter_string, run_view_type, order_by)
-    after = decode_keyset_token(page_token, signature)
+    after = decode_keyset_token(page_token, signature, secret=page_token_secret())
     if not ids:
         return [], None
     query = select(*columns).where(
@@ -269,7 +271,8 @@ def _search_page(columns: tuple, experiment_ids: list[str], *, filter_string: st
     next_token = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_token = encode_keyset_token(list(rows[-1][len(columns):]), signature)
+        next_token = encode_keyset_token(list(rows[-1][len(columns):]), signature,
+                                         secret=page_token_secret())
     return rows, next_token
 
 

@@ -28,9 +28,8 @@ class ExperimentsPage:
 
 def experiments_page(*, query: str, sort: str, descending: bool, page: int, deleted: bool) -> ExperimentsPage:
     sort = sort if sort in browse.SORTS else "last_activity"
-    page = max(1, page)
-    summaries, total = browse.experiment_summaries(deleted=deleted, name_query=query, sort=sort,
-                                                   descending=descending, page=page)
+    summaries, total, page = browse.experiment_summaries(deleted=deleted, name_query=query, sort=sort,
+                                                         descending=descending, page=page)
     pages = max(1, math.ceil(total / browse.PAGE_SIZE))
     return ExperimentsPage(summaries, total, page, pages, query, sort, descending, deleted)
 

@@ -5,7 +5,7 @@ import os
 
 from flask import Blueprint, abort, redirect, render_template, send_file, url_for
 
-from mlexp.services import browse, runs
+from mlexp.services import browse, packages, runs
 from mlexp.services.artifacts import store
 from mlexp.web import presenters
 from mlexp.web.csrf import verify_csrf
@@ -14,6 +14,9 @@ from mlexp.web.markdown import render_markdown
 bp = Blueprint("runs", __name__)
 
 PREVIEW_BYTES = 64 * 1024
+# Each .md preview parses up to markdown.MAX_MARKDOWN_CHARS (~0.1 s for the worst input); past
+# this many on one page, .md files are previewed as text, so many files cannot add up to seconds.
+MAX_MARKDOWN_PREVIEWS = 5
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
                ".webp": "image/webp"}
 
@@ -21,7 +24,7 @@ IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
 @bp.get("/experiments/<experiment_id>/runs/<int:iid>")
 def show(experiment_id, iid):
     page = presenters.run_page(experiment_id, iid)
-    return render_template("runs/show.html", page=page, preview=_preview)
+    return render_template("runs/show.html", page=page, preview=_previews())
 
 
 @bp.get("/runs/<run_id>")
@@ -36,7 +39,7 @@ def image(experiment_id, iid, path):
     mimetype = IMAGE_TYPES.get(os.path.splitext(path)[1].lower())
     if mimetype is None:
         abort(404)
-    full = store().file_path(f"ml_experiment_{int(experiment_id)}/{iid}/{path}")
+    full = packages.version_file_path(f"ml_experiment_{experiment_id}", iid, path)
     response = send_file(full, mimetype=mimetype, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'"
@@ -57,7 +60,21 @@ def restore(experiment_id, iid):
     return redirect(url_for("runs.show", experiment_id=experiment_id, iid=iid))
 
 
-def _preview(package_path: str, file) -> dict | None:
+def _previews():
+    """One page's preview function: the first MAX_MARKDOWN_PREVIEWS .md files are formatted."""
+    markdown_left = MAX_MARKDOWN_PREVIEWS
+
+    def preview(package_path: str, file) -> dict | None:
+        nonlocal markdown_left
+        shown = _preview(package_path, file, markdown=markdown_left > 0)
+        if shown and shown["kind"] == "markdown":
+            markdown_left -= 1
+        return shown
+
+    return preview
+
+
+def _preview(package_path: str, file, *, markdown: bool) -> dict | None:
     """What to show inline for a file: an image, some text, or the first rows of a table."""
     kind = presenters.PREVIEW_KINDS.get(os.path.splitext(file.path)[1].lower())
     if kind is None:
@@ -70,6 +87,6 @@ def _preview(package_path: str, file) -> dict | None:
         delimiter = "\t" if file.path.lower().endswith(".tsv") else ","
         rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))[:21]
         return {"kind": "table", "rows": rows}
-    if file.path.lower().endswith(".md"):
+    if markdown and file.path.lower().endswith(".md"):
         return {"kind": "markdown", "html": render_markdown(text)}
     return {"kind": "text", "text": text, "truncated": (file.file_size or 0) > PREVIEW_BYTES}

@@ -3,8 +3,10 @@ import pytest
 
 from mlexp.errors import InvalidParameter
 from mlexp.validation import (
+    MAX_ID,
     RUN_STATUSES,
     duplicate_keys,
+    parse_id,
     validate_batch_sizes,
     validate_experiment_name,
     validate_experiment_tag,
@@ -166,3 +168,18 @@ def test_batch_is_rejected_naming_the_limit_when_one_is_exceeded(metrics, params
 ])
 def test_duplicate_keys_lists_each_repeat_once_in_order_of_first_repeat(keys, expected):
     assert duplicate_keys(keys) == expected
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("0", 0), ("1", 1), ("01", 1), ("0" * 50 + "7", 7), (str(MAX_ID), MAX_ID), (5, 5), (MAX_ID, MAX_ID),
+])
+def test_id_is_read_when_a_row_can_have_it(value, expected):
+    assert parse_id(value) == expected
+
+
+@pytest.mark.parametrize("value", [
+    str(MAX_ID + 1), "987654321098", "9" * 20, "9" * 5000, "-1", "+1", " 1", "1.0", "1e3", "abc", "",
+    "\u0661", "\uff11", -1, MAX_ID + 1, 2**70, True, None, 1.0, [1],
+])
+def test_id_names_no_row_when_not_decimal_or_out_of_range(value):
+    assert parse_id(value) is None
