@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from flask import Flask, g, request
 
+from mlexp.artifact_store import UploadTooLarge
 from mlexp.errors import InvalidParameter, MlflowError, PermissionDenied, Unauthenticated
 from mlexp.http import paths
 from mlexp.http.access import AccessState, credentials_from, session_key_from
@@ -90,9 +91,9 @@ class Gate:
 
     def _admit(self, head: RequestHead) -> Admission:
         if head.path not in paths.HEALTH_PATHS and not self._host_allowed(head.host):
-            raise PermissionDenied(INVALID_HOST_MESSAGE.format(host=head.host or ""))
+            raise PermissionDenied(INVALID_HOST_MESSAGE.format(host=(head.host or "")[:200]))
         if paths.changes_state(head.method) and not self.policy.origin_allowed(head.origin, head.host):
-            raise PermissionDenied(CROSS_ORIGIN_MESSAGE.format(origin=head.origin))
+            raise PermissionDenied(CROSS_ORIGIN_MESSAGE.format(origin=(head.origin or "")[:200]))
         if head.preflight and paths.is_api_path(head.path) and self.cors_origin(head.origin, head.host):
             return Admission(preflight=True)
         principal = self._principal(head)
@@ -141,8 +142,6 @@ class Gate:
     @staticmethod
     def _too_large(head: RequestHead, limit: int) -> MlflowError:
         if paths.is_upload(head.method, head.path):
-            from mlexp.artifact_store import UploadTooLarge
-
             return UploadTooLarge(f"Upload of {head.content_length:,} bytes exceeds the maximum "
                                   f"upload size of {limit} bytes")
         return InvalidParameter(f"Request body too large: {head.content_length:,} bytes sent, "
