@@ -7,6 +7,7 @@ from mlexp.extensions import db
 from mlexp.models.columns import ACTIVE, Int64
 
 MODEL_ID_PRESENT = "model_id IS NOT NULL"
+NEGATIVE_ZERO = "negative_zero"  # the condition of ix_metrics_negative_zero (true, not NULL)
 
 
 class Experiment(db.Model):
@@ -104,7 +105,9 @@ class RunTag(db.Model):
 class Metric(db.Model):
     """One logged point of a metric's history; exact repeats are stored once, as MLflow does.
 
-    SQLite cannot store NaN (it reads back as NULL), so NaN is kept as is_nan with value 0.
+    SQLite cannot store NaN (it reads back as NULL), so NaN is kept as is_nan with value 0; nor
+    -0.0 (a REAL that is a whole number is stored as an integer), so -0.0 is also kept as
+    negative_zero (NULL otherwise; services/metrics.py puts the sign back on reading).
     """
 
     __tablename__ = "metrics"
@@ -116,6 +119,8 @@ class Metric(db.Model):
         # Most points belong to no logged model: index only those that do. On PostgreSQL the
         # same condition is added by add_postgresql_index_conditions().
         Index("ix_metrics_model_id", "model_id", sqlite_where=text(MODEL_ID_PRESENT)),
+        # The rare points logged as -0.0, found without leaving the covering history index.
+        Index("ix_metrics_negative_zero", "run_id", "key", sqlite_where=text(NEGATIVE_ZERO)),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -129,6 +134,7 @@ class Metric(db.Model):
     model_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     dataset_name: Mapped[str | None] = mapped_column(String(500), nullable=True)
     dataset_digest: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    negative_zero: Mapped[bool | None] = mapped_column(Boolean, nullable=True)  # last: added by a migration
 
 
 class LatestMetric(db.Model):
@@ -162,8 +168,11 @@ class ExperimentKey(db.Model):
 
 
 def add_postgresql_index_conditions() -> None:
-    """Give ix_metrics_model_id its condition on PostgreSQL (database.configure_engine calls this
-    for a PostgreSQL database). Writing `postgresql_where` in the Index itself made SQLAlchemy
-    import its PostgreSQL dialect on every start, ~80 ms, though most servers run on SQLite."""
-    (index,) = [index for index in Metric.__table__.indexes if index.name == "ix_metrics_model_id"]
-    index.dialect_options["postgresql"]["where"] = text(MODEL_ID_PRESENT)
+    """Give the partial indexes of metrics their conditions on PostgreSQL (database.configure_engine
+    calls this for a PostgreSQL database). Writing `postgresql_where` in the Index itself made
+    SQLAlchemy import its PostgreSQL dialect on every start, ~80 ms, though most servers run on
+    SQLite."""
+    conditions = {"ix_metrics_model_id": MODEL_ID_PRESENT, "ix_metrics_negative_zero": NEGATIVE_ZERO}
+    for index in Metric.__table__.indexes:
+        if index.name in conditions:
+            index.dialect_options["postgresql"]["where"] = text(conditions[index.name])

@@ -25,7 +25,8 @@ def logged_model_to_wire(model, metrics) -> dict:
 
 
 def _model_metric(metric, model_id: str, run_id: str) -> dict:
-    wire = {**metric_to_wire(metric.key, metric.value, metric.is_nan, metric.timestamp, metric.step),
+    value = -0.0 if metric.negative_zero else metric.value
+    wire = {**metric_to_wire(metric.key, value, metric.is_nan, metric.timestamp, metric.step),
             "model_id": model_id, "run_id": run_id}
     for field in ("dataset_name", "dataset_digest"):
         if getattr(metric, field):

@@ -129,7 +129,8 @@ def log_logged_model_params(model_id: str, params: list[dict]) -> None:
 
 
 def model_metrics(model: LoggedModel) -> list[tuple[Metric, str]]:
-    """The latest point of each metric logged for this model, with the run that logged it."""
+    """The latest point of each metric logged for this model, with the run that logged it
+    (a point's `negative_zero` says a stored 0 was logged as -0.0)."""
     points = db.session.execute(
         select(Metric, Run.uuid).join(Run, Run.id == Metric.run_id)
         .where(Metric.model_id == model.model_id)

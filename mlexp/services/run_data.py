@@ -17,8 +17,8 @@ from mlexp.validation import (duplicate_keys, validate_batch_sizes, validate_key
                               validate_tag)
 
 
-METRIC_COLUMNS = ("run_id", "key", "value", "is_nan", "timestamp", "step", "model_id",
-                  "dataset_name", "dataset_digest")
+METRIC_COLUMNS = ("run_id", "key", "value", "is_nan", "timestamp", "step", "negative_zero",
+                  "model_id", "dataset_name", "dataset_digest")
 LATEST_COLUMNS = ("run_id", "key", "value", "value_json", "is_nan", "timestamp", "step")
 
 
@@ -43,9 +43,11 @@ RENAME_RUN = Prepared(update(Run).where(Run.id == bindparam("run_pk")).values(na
 
 
 def _metric_row(run: RunRef, point: MetricPoint) -> dict:
-    is_nan = math.isnan(point.value)
-    return {"run_id": run.id, "key": point.key, "value": 0.0 if is_nan else point.value,
+    value = point.value
+    is_nan = math.isnan(value)
+    return {"run_id": run.id, "key": point.key, "value": 0.0 if is_nan else value,
             "is_nan": is_nan, "timestamp": point.timestamp, "step": point.step,
+            "negative_zero": True if value == 0.0 and math.copysign(1.0, value) < 0 else None,
             "model_id": point.model_id, "dataset_name": point.dataset_name,
             "dataset_digest": point.dataset_digest}
 
