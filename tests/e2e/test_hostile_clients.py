@@ -119,6 +119,8 @@ def health_ms(server) -> float:
 
 
 def test_server_keeps_answering_when_2000_connections_are_held_half_idle_half_mid_body(open_server):
+    if resource.getrlimit(resource.RLIMIT_NOFILE)[0] < 2200:
+        pytest.skip("this machine's descriptor limit cannot hold 2,000 client sockets")
     idle = [connect(open_server) for _ in range(1000)]
     mid_body = []
     for index in range(1000):
