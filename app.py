@@ -38,7 +38,7 @@ def main(host: str | None, port: int | None, instance: str | None) -> None:
 def _create_app_or_exit(instance: str | None, flags: dict | None = None):
     """The app (flags win over every configuration layer), or a one-line reason and exit
     status 1 when the database's schema is unusable."""
-    from mlexp.migrate import SchemaError
+    from mlexp.storage.revisions import SchemaError
 
     try:
         return create_app(flags or None, instance_path=instance)

@@ -3,8 +3,8 @@
 
 def post_worker_init(worker):
     """Each worker checkpoints its SQLite database on a thread of its own, as `python app.py` does
-    (mlexp/checkpoints.py). Not done in app.py on import: `flask --app app restore` imports it
+    (mlexp/storage/checkpoints.py). Not done in app.py on import: `flask --app app restore` imports it
     too, and must find the database closed."""
-    from mlexp.checkpoints import start_checkpointer
+    from mlexp.storage.checkpoints import start_checkpointer
 
     start_checkpointer(worker.wsgi)

@@ -2,7 +2,7 @@
 
 - `flask --app app db …` (Flask-Migrate): the app is loaded, its engine and Flask-Migrate's
   options (render_as_batch, compare_type) come from `current_app.extensions['migrate']`.
-- Start-up (mlexp/migrate.py): the caller passes an open connection in
+- Start-up (mlexp/storage/migrate.py): the caller passes an open connection in
   `config.attributes["connection"]`, already inside its transaction, so the whole upgrade
   commits or rolls back as one; logging is left as the server configured it.
 
@@ -17,7 +17,7 @@ from flask import current_app
 
 import mlexp.models  # noqa: F401  (every table on db.metadata, for autogenerate)
 from mlexp.extensions import db
-from mlexp.migrate import lock_database_for_migration
+from mlexp.storage.migrate import lock_database_for_migration
 
 config = context.config
 logger = logging.getLogger('alembic.env')
@@ -54,7 +54,7 @@ def run_migrations_online():
     """Flask-Migrate's command line: a connection of the app's own engine."""
     conf_args = {**CONFIGURE_ARGS, **current_app.extensions['migrate'].configure_args}
     conf_args.setdefault('process_revision_directives', process_revision_directives)
-    # mlexp_write: SQLite takes the write lock up front (BEGIN IMMEDIATE), see mlexp/database.py;
+    # mlexp_write: SQLite takes the write lock up front (BEGIN IMMEDIATE), see mlexp/storage/database.py;
     # on PostgreSQL an advisory lock keeps servers starting on other hosts waiting meanwhile.
     with db.engine.connect().execution_options(mlexp_write=True) as connection, connection.begin():
         lock_database_for_migration(connection)

@@ -3,7 +3,7 @@ import os
 
 from flask import Flask
 
-from mlexp.routing import LazyBuilderRule
+from mlexp.http.routing import LazyBuilderRule
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -44,14 +44,14 @@ def _load_config(app: Flask, test_config: dict | None) -> None:
 
 
 def _init_json(app: Flask) -> None:
-    from mlexp.json_provider import OrjsonProvider
+    from mlexp.http.json_provider import OrjsonProvider
 
     app.json = OrjsonProvider(app)
 
 
 def _init_extensions(app: Flask) -> None:
     from mlexp.artifact_store import ArtifactStore
-    from mlexp.database import configure_engine
+    from mlexp.storage.database import configure_engine
     from mlexp.extensions import db
 
     db.init_app(app)
@@ -62,9 +62,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _init_tables(app: Flask) -> None:
-    """Migrate the database to head (Raises: mlexp.migrate.SchemaError) and add `flask db …`."""
-    from mlexp.database import init_database
-    from mlexp.migrate import register_migrate_commands
+    """Migrate the database to head (Raises: mlexp.storage.revisions.SchemaError) and add `flask db …`."""
+    from mlexp.storage.database import init_database
+    from mlexp.storage.migrate import register_migrate_commands
 
     init_database(app)
     register_migrate_commands(app)
@@ -87,9 +87,10 @@ def _register_gate(app: Flask) -> None:
 
 
 def _register_errors(app: Flask) -> None:
-    from mlexp.api.errors import register_error_handlers
+    from mlexp.http.errors import register_error_handlers
+    from mlexp.web.errors import render_error_page
 
-    register_error_handlers(app)
+    register_error_handlers(app, render_page=render_error_page)
 
 
 def _register_cli(app: Flask) -> None:
@@ -114,7 +115,7 @@ def freeze_startup_objects() -> None:
 
 
 def _register_access_log(app: Flask) -> None:
-    from mlexp.access_log import register_access_log
+    from mlexp.http.access_log import register_access_log
 
     register_access_log(app)
 

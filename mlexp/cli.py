@@ -3,7 +3,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from mlexp.database import init_database
+from mlexp.storage.database import init_database
 from mlexp.errors import MlflowError
 
 
@@ -52,7 +52,7 @@ def demo_command():
 @with_appcontext
 def backup_command(target):
     """Copy the database and packages into TARGET (new or empty) while the server keeps serving."""
-    from mlexp.backup import BackupError, backup_instance
+    from mlexp.storage.backup import BackupError, backup_instance
 
     try:
         made = backup_instance(current_app.config["DATABASE_URI"], current_app.config["PACKAGES_DIR"], target)
@@ -70,9 +70,9 @@ def backup_command(target):
 @with_appcontext
 def restore_command(source, yes):
     """Replace this instance's database and packages with the backup in SOURCE (server stopped)."""
-    from mlexp.backup import BackupError
+    from mlexp.storage.backup import BackupError
     from mlexp.extensions import db
-    from mlexp.restore import read_backup, restore_instance
+    from mlexp.storage.restore import read_backup, restore_instance
 
     try:
         made = read_backup(source)
@@ -117,8 +117,8 @@ def tokens_create(name, scope):
 @with_appcontext
 def tokens_list():
     """Name, scope, creation time and state of every token (never the token itself)."""
+    from mlexp.clock import format_ms as timestamp
     from mlexp.services.tokens import list_tokens
-    from mlexp.web.filters import timestamp
 
     rows = list_tokens()
     if not rows:

@@ -1,6 +1,6 @@
 """One error hierarchy: domain failures that map onto MLflow's error codes and HTTP statuses.
 
-Nothing here knows about Flask; mlexp.api.errors turns these into responses.
+Nothing here knows about Flask; mlexp.http.errors turns these into responses.
 """
 from enum import Enum
 
@@ -39,13 +39,15 @@ class MlflowError(Exception):
 
     code = ErrorCode.INTERNAL_ERROR
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, *, status: int | None = None):
+        """`status` overrides the code's HTTP status where HTTP says more (405, 413, 416…)."""
         super().__init__(message)
         self.message = message
+        self._status = status
 
     @property
     def http_status(self) -> int:
-        return HTTP_STATUS[self.code]
+        return self._status or HTTP_STATUS[self.code]
 
     def to_json(self) -> dict:
         return {"error_code": self.code.value, "message": self.message}

@@ -21,13 +21,13 @@ from collections.abc import Callable
 from flask import Flask
 from werkzeug.http import HTTP_STATUS_CODES
 
-from mlexp.access_log import log_request
+from mlexp.http.access_log import log_request
 from mlexp.api.parsing import json_object
 from mlexp.api.runs import record_batch, record_metric
 from mlexp.errors import MlflowError
+from mlexp.http.errors import error_json
 from mlexp.http.headers import HEADERS
 from mlexp.http.paths import API_PREFIXES
-from mlexp.json_provider import json_bytes
 from mlexp.schemas.runs import fast_log_batch, fast_log_metric
 
 # Route under each API prefix → (its fast reader: body → request or None, its service call).
@@ -85,7 +85,7 @@ class LoggingFastLane:
             try:
                 record(req)
             except MlflowError as error:
-                return error.http_status, json_bytes(error.to_json()) + b"\n"
+                return error.http_status, error_json(error)
             except Exception:
                 raise _PassOn from None
         return 200, OK_BODY

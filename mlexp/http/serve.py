@@ -31,12 +31,12 @@ from waitress.parser import HTTPRequestParser
 from waitress.server import MultiSocketServer, TcpWSGIServer
 from waitress.task import ErrorTask, ThreadedTaskDispatcher, WSGITask
 
-from mlexp.checkpoints import start_checkpointer
-from mlexp.errors import ErrorCode
+from mlexp.storage.checkpoints import start_checkpointer
+from mlexp.errors import InvalidParameter, MlflowError
+from mlexp.http.errors import error_json
 from mlexp.http.gate import ADMISSION, Gate, RequestHead
 from mlexp.http.headers import HEADERS
 from mlexp.http.paths import is_api_path
-from mlexp.json_provider import json_bytes
 from mlexp.upload_files import TEMP_PREFIX
 
 try:
@@ -165,12 +165,12 @@ class ApiErrorTask(ErrorTask):
         if not is_api_path(getattr(self.request, "path", None) or ""):
             return super().execute()
         error = self.request.error
-        code = ErrorCode.INVALID_PARAMETER_VALUE if error.code < 500 else ErrorCode.INTERNAL_ERROR
         message = f"{error.reason}: {error.body}"
         if error.code == 413:
             limit = self.request.adj.max_request_body_size - 1
             message = f"Request body too large: this server takes bodies of up to {limit:,} bytes"
-        body = json_bytes({"error_code": code.value, "message": message}) + b"\n"
+        kind = InvalidParameter if error.code < 500 else MlflowError
+        body = error_json(kind(message, status=error.code))
         self.status = f"{error.code} {error.reason}"
         self.response_headers.extend([("Content-Type", "application/json"), *HEADERS.items()])
         self.set_close_on_finish()

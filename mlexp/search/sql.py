@@ -9,7 +9,7 @@ from sqlalchemy.sql import ColumnElement
 from mlexp.errors import InvalidParameter
 from mlexp.models import (Dataset, Experiment, ExperimentTag, InputTag, LatestMetric, Param, Run,
                           RunInput, RunTag)
-from mlexp.portable_sql import like_ignoring_case, like_with_case
+from mlexp.storage.portable_sql import like_ignoring_case, like_with_case
 from mlexp.search.filter import Comparison
 from mlexp.search.order_by import OrderKey
 from mlexp.validation import parse_id

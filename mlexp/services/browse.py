@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from mlexp.errors import NotFound
 from mlexp.extensions import db
 from mlexp.models import ACTIVE, DELETED, Experiment, ExperimentKey, Run, RunTag
-from mlexp.portable_sql import greatest
+from mlexp.storage.portable_sql import greatest
 from mlexp.services.experiments import get_experiment
 from mlexp.services.run_records import RunRecord, load_record
 from mlexp.validation import parse_id

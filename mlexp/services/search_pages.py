@@ -21,7 +21,7 @@ from concurrent.futures import Future
 
 from flask import current_app
 
-from mlexp.database import sqlite_file
+from mlexp.storage.database import sqlite_file
 from mlexp.extensions import db
 from mlexp.schemas.run_json import runs_json
 from mlexp.services import runs

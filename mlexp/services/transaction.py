@@ -4,7 +4,7 @@ from contextlib import contextmanager
 from flask import current_app
 from sqlalchemy.exc import DataError, OperationalError
 
-from mlexp.database import WRITE_OPTION, WRITERS_LOCK
+from mlexp.storage.database import WRITE_OPTION, WRITERS_LOCK
 from mlexp.errors import Busy
 from mlexp.extensions import db
 

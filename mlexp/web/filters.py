@@ -1,7 +1,7 @@
 """Jinja filters for page text: sizes, times, durations."""
-from datetime import datetime, timedelta, timezone
-
 from flask import Flask
+
+from mlexp.clock import format_ms
 
 
 def filesize(num_bytes: int | None) -> str:
@@ -14,21 +14,6 @@ def filesize(num_bytes: int | None) -> str:
             return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1000
     return f"{value:.1f} TB"
-
-
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-def timestamp(ms: int | None) -> str:
-    """Epoch milliseconds → 'YYYY-MM-DD HH:MM:SS UTC', or '<ms> ms' outside years 1-9999: the API
-    stores any int64 (a client sending microseconds lands in year 10000)."""
-    if not ms:
-        return ""
-    try:
-        moment = EPOCH + timedelta(milliseconds=ms)
-    except OverflowError:
-        return f"{ms} ms"
-    return f"{moment.year:04d}-{moment:%m-%d %H:%M:%S} UTC"
 
 
 def duration(ms: int | None) -> str:
@@ -47,5 +32,5 @@ def duration(ms: int | None) -> str:
 
 def register_filters(app: Flask) -> None:
     app.add_template_filter(filesize)
-    app.add_template_filter(timestamp)
+    app.add_template_filter(format_ms, "timestamp")
     app.add_template_filter(duration)

@@ -17,8 +17,8 @@ from sqlalchemy import create_engine, inspect, text
 import mlexp.models  # noqa: F401  (every table on db.metadata)
 from mlexp import PROJECT_ROOT, create_app
 from mlexp.extensions import db
-from mlexp.legacy_schema import adopt_legacy_database
-from mlexp.migrate import (
+from mlexp.storage.legacy_schema import adopt_legacy_database
+from mlexp.storage.revisions import (
     MIGRATIONS_DIR,
     DatabaseTooNew,
     LegacySchemaError,

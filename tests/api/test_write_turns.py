@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from mlexp.checkpoints import start_checkpointer
-from mlexp.database import WRITERS_LOCK
+from mlexp.storage.checkpoints import start_checkpointer
+from mlexp.storage.database import WRITERS_LOCK
 from mlexp.extensions import db
 from tests.conftest import Api
 

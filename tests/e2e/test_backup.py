@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from mlexp.restore import database_in_use
+from mlexp.storage.restore import database_in_use
 from tests.e2e.live_server import PROJECT_ROOT, LiveServer
 
 pytestmark = pytest.mark.sqlite_only  # backup and restore support SQLite only

@@ -2,7 +2,7 @@
 import pytest
 from werkzeug.routing import BuildError, IntegerConverter, Map, PathConverter, Rule
 
-from mlexp.routing import LazyBuilderRule
+from mlexp.http.routing import LazyBuilderRule
 
 SAMPLE_VALUES = {IntegerConverter: 7, PathConverter: "dir/sub dir/ä#?.txt"}
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import Connection
 
-from mlexp.migrate import LegacySchemaError, run_alembic
+from mlexp.storage.revisions import LegacySchemaError, run_alembic
 
 # Filled from the data when adoption creates the table (the runs page reads its columns from it).
 EXPERIMENT_KEYS_BACKFILL = (

@@ -73,9 +73,9 @@ def init_database(app: Flask) -> None:
     an advisory lock does the same for servers on other hosts).
 
     Raises:
-        mlexp.migrate.SchemaError: the database is newer than this mlexp, or cannot be adopted.
+        mlexp.storage.revisions.SchemaError: the database is newer than this mlexp, or cannot be adopted.
     """
-    from mlexp.migrate import lock_database_for_migration, migration_lock, schema_is_current, upgrade_schema
+    from mlexp.storage.migrate import lock_database_for_migration, migration_lock, schema_is_current, upgrade_schema
 
     with app.app_context():
         engine = db.engine

@@ -54,7 +54,7 @@ class Checkpointer:
 
 def start_checkpointer(app) -> Checkpointer | None:
     """A running Checkpointer for the app's database, or None if it is not an SQLite file."""
-    from mlexp.database import sqlite_file
+    from mlexp.storage.database import sqlite_file
     from mlexp.extensions import db
 
     with app.app_context():

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy.engine import make_url
 
-from mlexp.database import sqlite_file
+from mlexp.storage.database import sqlite_file
 from mlexp.upload_files import TEMP_PREFIX
 
 MANIFEST = "mlexp-backup.json"

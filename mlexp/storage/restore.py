@@ -5,7 +5,7 @@ import shutil
 import sqlite3
 import tempfile
 
-from mlexp.backup import (DATABASE_FILE, FORMAT, FORMAT_VERSION, MANIFEST, PACKAGES_FOLDER,
+from mlexp.storage.backup import (DATABASE_FILE, FORMAT, FORMAT_VERSION, MANIFEST, PACKAGES_FOLDER,
                           BackupError, fsync_file, remove_path, sqlite_database_path, table_counts)
 
 

@@ -11,94 +11,25 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from contextlib import contextmanager
-from functools import cache
 
 import click
 from flask import Flask
 from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, inspect, text
 from sqlalchemy.engine import Connection
 
+from mlexp.storage.legacy_schema import adopt_legacy_database
+from mlexp.storage.revisions import (MIGRATIONS_DIR, DatabaseTooNew, database_revisions, names,
+                                     run_alembic, script_revisions)
+
 try:
     import fcntl
 except ImportError:  # not POSIX: no lock between processes (a single server still works)
     fcntl = None
 
-MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 LOCK_FILE = ".migrate.lock"
 
 log = logging.getLogger(__name__)
-
-
-class SchemaError(Exception):
-    """This mlexp cannot use the database's schema; the message says why and what to do."""
-
-
-class DatabaseTooNew(SchemaError):
-    """The database was upgraded by a newer mlexp: running older code on it could damage data."""
-
-    def __init__(self, url: str, found: set[str], head: set[str]):
-        self.found, self.head = found, head
-        super().__init__(
-            f"the database {url} is at schema revision {_names(found)}, which this mlexp does not "
-            f"know (its newest revision is {_names(head)}): a newer mlexp has upgraded it. Run that "
-            f"newer mlexp, or restore a backup taken before the upgrade.")
-
-
-class LegacySchemaError(SchemaError):
-    """A database made before migrations existed whose tables cannot be brought to the first revision."""
-
-
-def _names(revisions: set[str]) -> str:
-    return ", ".join(sorted(revisions)) or "(none)"
-
-
-class Revisions:
-    """The revision graph of migrations/versions/: each revision and the revisions it follows."""
-
-    def __init__(self, parents: dict[str, tuple[str, ...]]):
-        self.parents = parents
-
-    @property
-    def heads(self) -> set[str]:
-        followed = {p for ps in self.parents.values() for p in ps}
-        return set(self.parents) - followed
-
-    @property
-    def base(self) -> str:
-        (first,) = [rev for rev, ps in self.parents.items() if not ps]
-        return first
-
-
-_REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"](\w+)['\"]", re.MULTILINE)
-_DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.MULTILINE)
-
-
-@cache
-def script_revisions(directory: str = MIGRATIONS_DIR) -> Revisions:
-    """Read `revision = …` / `down_revision = …` from each version file (tests check this agrees
-    with Alembic's own ScriptDirectory)."""
-    versions = os.path.join(directory, "versions")
-    parents = {}
-    for name in sorted(os.listdir(versions)):
-        if not name.endswith(".py"):
-            continue
-        with open(os.path.join(versions, name), encoding="utf-8") as source:
-            code = source.read()
-        revision = _REVISION.search(code)
-        if revision is None:
-            continue
-        down = _DOWN_REVISION.search(code)
-        parents[revision.group(1)] = tuple(re.findall(r"['\"](\w+)['\"]", down.group(1))) if down else ()
-    return Revisions(parents)
-
-
-def database_revisions(connection: Connection) -> set[str] | None:
-    """The revisions stamped in the database; None when it has no alembic_version table."""
-    if not inspect(connection).has_table("alembic_version"):
-        return None
-    return set(connection.scalars(text("SELECT version_num FROM alembic_version")))
 
 
 def schema_is_current(connection: Connection) -> bool:
@@ -120,11 +51,9 @@ def upgrade_schema(connection: Connection) -> None:
     has_tables = not found and _has_mlexp_tables(connection)
     if found is None and not has_tables:
         create_at_head(connection, revisions.heads)
-        log.info("Created a new database at schema revision %s", _names(revisions.heads))
+        log.info("Created a new database at schema revision %s", names(revisions.heads))
         return
     if has_tables:  # no alembic_version, or an empty one
-        from mlexp.legacy_schema import adopt_legacy_database
-
         changes = adopt_legacy_database(connection, revisions.base)
         log.info("Adopted a database made before migrations (%s); stamped revision %s",
                  "; ".join(changes) or "no changes needed", revisions.base)
@@ -134,7 +63,7 @@ def upgrade_schema(connection: Connection) -> None:
                              found, revisions.heads)
     if found != revisions.heads:
         run_alembic(connection, "upgrade", "heads")
-        log.info("Database schema upgraded from %s to %s", _names(found or set()), _names(revisions.heads))
+        log.info("Database schema upgraded from %s to %s", names(found or set()), names(revisions.heads))
 
 
 # Alembic's version table, as `alembic upgrade` creates it.
@@ -161,20 +90,6 @@ def _has_mlexp_tables(connection: Connection) -> bool:
     from mlexp.extensions import db
 
     return bool(set(inspect(connection).get_table_names()) & set(db.metadata.tables))
-
-
-def run_alembic(connection: Connection, command_name: str, revision: str) -> None:
-    """Run an Alembic command (upgrade, stamp…) on an open connection, inside its transaction."""
-    from alembic import command
-    from alembic.config import Config
-
-    plugins = logging.getLogger("alembic.runtime.plugins")
-    if plugins.level == logging.NOTSET:
-        plugins.setLevel(logging.WARNING)  # else a line per autogenerate plugin at each upgrade
-    config = Config()
-    config.set_main_option("script_location", MIGRATIONS_DIR)
-    config.attributes["connection"] = connection
-    getattr(command, command_name)(config, revision)
 
 
 # pg_advisory_xact_lock key ("mlexp" in ASCII): servers on several hosts share one PostgreSQL.
