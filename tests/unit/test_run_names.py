@@ -3,8 +3,8 @@ import re
 
 import pytest
 
-from mlexp import names
-from mlexp.names import generate_run_name
+from mlexp import run_names
+from mlexp.run_names import generate_run_name
 
 NAME = re.compile(r"(?P<adjective>[a-z]+)-(?P<noun>[a-z]+)-(?P<number>0|[1-9]\d{0,2})")
 
@@ -14,8 +14,8 @@ def test_run_name_is_adjective_noun_number_when_generated(attempt):
     name = generate_run_name()
     match = NAME.fullmatch(name)
     assert match, name
-    assert match["adjective"] in names._ADJECTIVES
-    assert match["noun"] in names._NOUNS
+    assert match["adjective"] in run_names._ADJECTIVES
+    assert match["noun"] in run_names._NOUNS
     assert 0 <= int(match["number"]) <= 999
 
 
@@ -28,6 +28,6 @@ def test_run_names_vary_when_generated_repeatedly():
 
 
 def test_run_name_fits_mlflow_run_name_limit_when_generated():
-    longest = max(map(len, names._ADJECTIVES)) + max(map(len, names._NOUNS)) + len("-999") + 1
+    longest = max(map(len, run_names._ADJECTIVES)) + max(map(len, run_names._NOUNS)) + len("-999") + 1
     assert longest <= 250
     assert all(len(generate_run_name()) <= longest for _ in range(100))
