@@ -106,6 +106,12 @@ def list_logged_model_artifacts(model_id: str, path: str | None) -> tuple[str, l
     return model.artifact_uri, _list_below(base, path)
 
 
+def list_files_at_uri(uri: str) -> list[FileInfo]:
+    """Every file below an mlflow-artifacts URI, folders walked; none for a URI stored elsewhere."""
+    path = names.path_of_artifact_uri(uri)
+    return [] if path is None else store().walk_files(path)
+
+
 def _list_below(base: str, path: str | None) -> list[FileInfo]:
     """Entries of base/path, named relative to base (as MLflow's tracking listing names them)."""
     sub = safe_relative_path(path)

@@ -103,6 +103,22 @@ def get_version_files(name: str, iid: int) -> tuple[Package, PackageVersion, lis
     return package, version, store().walk_files(names.version_path(name, iid))
 
 
+def list_run_files(experiment_id: int, iid: int) -> list[FileInfo]:
+    """Every file of the run's package version, folders walked."""
+    return store().walk_files(names.run_path(experiment_id, iid))
+
+
+def read_run_file_start(experiment_id: int, iid: int, path: str, max_bytes: int) -> bytes:
+    """The first `max_bytes` of a run's file, for a preview. Raises: NotFound, InvalidParameter."""
+    with open(run_file_path(experiment_id, iid, path), "rb") as fh:
+        return fh.read(max_bytes)
+
+
+def run_file_path(experiment_id: int | str, iid: int, path: str) -> str:
+    """version_file_path of the run with this IID. Raises: NotFound, InvalidParameter."""
+    return version_file_path(names.package_name(experiment_id), iid, path)
+
+
 def version_file_path(name: str, iid: int, path: str) -> str:
     """Absolute path of one file of a version, for download. Raises: NotFound, InvalidParameter."""
     if names.experiment_id_of_package(name) is None:
