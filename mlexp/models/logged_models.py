@@ -2,6 +2,7 @@
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from mlexp import names
 from mlexp.clock import now_ms
 from mlexp.extensions import db
 from mlexp.models.columns import ACTIVE, Int64
@@ -32,7 +33,7 @@ class LoggedModel(db.Model):
 
     @property
     def artifact_uri(self) -> str:
-        return f"mlflow-artifacts:/ml_experiment_{self.experiment_id}/models/{self.model_id}/artifacts"
+        return names.logged_model_artifact_uri(self.experiment_id, self.model_id)
 
 
 class LoggedModelTag(db.Model):

@@ -2,6 +2,7 @@
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from mlexp import names
 from mlexp.clock import now_ms
 from mlexp.extensions import db
 from mlexp.models.columns import ACTIVE, Int64
@@ -30,11 +31,11 @@ class Experiment(db.Model):
 
     @property
     def package_name(self) -> str:
-        return f"ml_experiment_{self.id}"
+        return names.package_name(self.id)
 
     @property
     def artifact_location(self) -> str:
-        return f"mlflow-artifacts:/{self.package_name}"
+        return names.experiment_artifact_location(self.id)
 
 
 class ExperimentTag(db.Model):
@@ -83,7 +84,7 @@ class Run(db.Model):
 
     @property
     def artifact_uri(self) -> str:
-        return f"mlflow-artifacts:/ml_experiment_{self.experiment_id}/{self.iid}"
+        return names.run_artifact_uri(self.experiment_id, self.iid)
 
 
 class Param(db.Model):

@@ -11,6 +11,7 @@ import json
 import orjson
 from sqlalchemy import select
 
+from mlexp import names
 from mlexp.models import RunInput, RunModelLink
 from mlexp.schemas.runs import run_to_wire
 from mlexp.services.run_records import INFO_COLUMNS, load_records
@@ -22,7 +23,7 @@ SELECT r.id, json_object(
     'run_id', r.uuid, 'run_uuid', r.uuid, 'run_name', r.name,
     'experiment_id', CAST(r.experiment_id AS TEXT), 'user_id', r.user_id, 'status', r.status,
     'start_time', r.start_time, 'end_time', r.end_time,
-    'artifact_uri', 'mlflow-artifacts:/ml_experiment_' || r.experiment_id || '/' || r.iid,
+    'artifact_uri', {names.run_artifact_uri_sql('r.experiment_id', 'r.iid')},
     'lifecycle_stage', r.lifecycle_stage), CASE WHEN r.end_time IS NULL THEN '$.end_time' ELSE '$.none' END),
   'data', json_object(
     'metrics', (SELECT json_group_array(json_object('key', m.key, 'value',

@@ -6,6 +6,7 @@ from sqlalchemy import (BigInteger, Float, Integer, String, and_, case, cast, ex
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
+from mlexp import names
 from mlexp.errors import InvalidParameter
 from mlexp.models import (Dataset, Experiment, ExperimentTag, InputTag, LatestMetric, Param, Run,
                           RunInput, RunTag)
@@ -61,8 +62,7 @@ _RUN_ATTRIBUTE_COLUMNS = {
 def _run_attribute(key: str):
     """The column (or, for artifact_uri, the expression) an attribute filters and sorts on."""
     if key == "artifact_uri":
-        return ("mlflow-artifacts:/ml_experiment_" + cast(Run.experiment_id, String) + "/"
-                + cast(Run.iid, String))
+        return names.run_artifact_uri_expression(cast(Run.experiment_id, String), cast(Run.iid, String))
     return _RUN_ATTRIBUTE_COLUMNS[key]
 
 

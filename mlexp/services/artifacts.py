@@ -1,14 +1,14 @@
-"""Artifacts as packages: package ml_experiment_<id>, version = run IID, files on disk.
+"""Artifacts as packages: one package per experiment, version = run IID, files on disk.
 
-The mlflow-artifacts API addresses files as `ml_experiment_<id>/<iid>/<path>`; writes are
-allowed only into the package version of an active run in an active experiment.
+The mlflow-artifacts API addresses files by their path below the packages root (names.py spells
+it); writes are allowed only into the package version of an active run in an active experiment.
 """
-import re
 from collections.abc import Iterable
 
 from flask import current_app
 from sqlalchemy import select
 
+from mlexp import names
 from mlexp.artifact_store import ArtifactStore, FileInfo, safe_relative_path
 from mlexp.errors import InvalidParameter, NotFound
 from mlexp.extensions import db
@@ -18,9 +18,6 @@ from mlexp.services.logged_models import get_logged_model
 from mlexp.services.runs import get_run_row
 from mlexp.upload_files import SpooledBody
 from mlexp.validation import parse_id
-
-_PACKAGE = re.compile(r"^ml_experiment_(\d+)$")
-
 
 def store() -> ArtifactStore:
     return current_app.extensions["mlexp.artifact_store"]
@@ -33,25 +30,21 @@ def _check_writable(relative: str) -> None:
         InvalidParameter: not such a place, or the run/experiment is deleted.
         NotFound: the experiment, run or logged model does not exist.
     """
-    parts = relative.split("/")
-    match = _PACKAGE.match(parts[0]) if parts else None
-    if match and len(parts) >= 4 and parts[1] == "models":
-        experiment = get_experiment(match.group(1))
-        model = get_logged_model(parts[2])
+    place = names.parse_package_path(relative)
+    if place and place.model_id is not None and place.rest:
+        experiment = get_experiment(place.experiment_id)
+        model = get_logged_model(place.model_id)
         if model.experiment_id != experiment.id or experiment.lifecycle_stage != ACTIVE:
-            raise InvalidParameter(f"Cannot write artifacts of logged model {parts[2]} here")
+            raise InvalidParameter(f"Cannot write artifacts of logged model {place.model_id} here")
         return
-    if not match or len(parts) < 3 or not (parts[1].isascii() and parts[1].isdigit()):
-        raise InvalidParameter(
-            f"Invalid artifact path {relative!r}: uploads go to ml_experiment_<id>/<run iid>/<file> "
-            "or ml_experiment_<id>/models/<model id>/<file>"
-        )
-    experiment = get_experiment(match.group(1))
-    iid = parse_id(parts[1])
+    if not place or place.iid is None or not place.rest:
+        raise InvalidParameter(f"Invalid artifact path {relative!r}: uploads go to {names.UPLOAD_PLACES}")
+    experiment = get_experiment(place.experiment_id)
+    iid = parse_id(place.iid)
     run = None if iid is None else db.session.scalar(
         select(Run).where(Run.experiment_id == experiment.id, Run.iid == iid))
     if run is None:
-        raise NotFound(f"No run {parts[1]} in experiment {experiment.id}")
+        raise NotFound(f"No run {place.iid} in experiment {experiment.id}")
     if experiment.lifecycle_stage != ACTIVE or run.lifecycle_stage != ACTIVE:
         raise InvalidParameter(
             f"Cannot write artifacts of run {run.uuid}: the run or its experiment is deleted"
@@ -99,7 +92,7 @@ def list_run_artifacts(run_id: str, path: str | None) -> tuple[str, list[FileInf
         NotFound: no such run.  InvalidParameter: unsafe path.
     """
     run = get_run_row(run_id)
-    return run.artifact_uri, _list_below(f"ml_experiment_{run.experiment_id}/{run.iid}", path)
+    return run.artifact_uri, _list_below(names.run_path(run.experiment_id, run.iid), path)
 
 
 def list_logged_model_artifacts(model_id: str, path: str | None) -> tuple[str, list[FileInfo]]:
@@ -109,8 +102,14 @@ def list_logged_model_artifacts(model_id: str, path: str | None) -> tuple[str, l
         NotFound: no such logged model.  InvalidParameter: unsafe path.
     """
     model = get_logged_model(model_id)
-    base = f"ml_experiment_{model.experiment_id}/models/{model.model_id}/artifacts"
+    base = names.logged_model_path(model.experiment_id, model.model_id)
     return model.artifact_uri, _list_below(base, path)
+
+
+def list_files_at_uri(uri: str) -> list[FileInfo]:
+    """Every file below an mlflow-artifacts URI, folders walked; none for a URI stored elsewhere."""
+    path = names.path_of_artifact_uri(uri)
+    return [] if path is None else store().walk_files(path)
 
 
 def _list_below(base: str, path: str | None) -> list[FileInfo]:

@@ -8,6 +8,7 @@ import zlib
 
 from sqlalchemy import func, select
 
+from mlexp import names
 from mlexp.domain import MetricPoint
 from mlexp.errors import InvalidParameter
 from mlexp.extensions import db
@@ -28,7 +29,7 @@ def _png(width: int, height: int, pixel) -> bytes:
 
 
 def _save(experiment_id: int, iid: int, path: str, data: bytes) -> None:
-    store().save(f"ml_experiment_{experiment_id}/{iid}/{path}", [data])
+    store().save(f"{names.run_path(experiment_id, iid)}/{path}", [data])
 
 
 def fill_demo(seed: int = 7) -> dict:

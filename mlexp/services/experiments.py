@@ -2,6 +2,7 @@
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from mlexp import names
 from mlexp.clock import now_ms
 from mlexp.errors import AlreadyExists, InvalidParameter, NotFound
 from mlexp.extensions import db
@@ -72,7 +73,7 @@ def create_experiment(name: str, tags: list[dict] | None = None,
     if artifact_location:
         raise InvalidParameter(
             "artifact_location cannot be chosen: mlexp stores every experiment's artifacts as "
-            "the package ml_experiment_<id> on this server"
+            f"the package {names.package_name('<id>')} on this server"
         )
     with write_transaction() as session:
         _check_name_free(name)

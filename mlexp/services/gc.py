@@ -3,6 +3,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
 
+from mlexp import names
 from mlexp.errors import MlflowError
 from mlexp.models import DELETED, Experiment, Run
 from mlexp.services.artifacts import store
@@ -32,12 +33,12 @@ def collect_garbage() -> GcReport:
         runs += list(session.scalars(select(Run).where(Run.experiment_id.in_(gone_experiment_ids),
                                                        Run.lifecycle_stage != DELETED)))
         for run in runs:
-            report.runs.append(f"{run.uuid} (ml_experiment_{run.experiment_id}/{run.iid})")
+            report.runs.append(f"{run.uuid} ({names.run_path(run.experiment_id, run.iid)})")
             if run.experiment_id not in gone_experiment_ids:
-                folders.append(f"ml_experiment_{run.experiment_id}/{run.iid}")
+                folders.append(names.run_path(run.experiment_id, run.iid))
         for experiment in experiments:
             report.experiments.append(f"{experiment.id} ({experiment.name})")
-            folders.append(f"ml_experiment_{experiment.id}")
+            folders.append(names.package_name(experiment.id))
         session.execute(delete(Run).where(Run.id.in_([r.id for r in runs])))
         session.execute(delete(Experiment).where(Experiment.id.in_(gone_experiment_ids)))
     for folder in folders:

@@ -1,10 +1,10 @@
 """The package registry: each experiment's artifacts as a package, each run's as a version."""
 import os
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from mlexp import names
 from mlexp.artifact_store import FileInfo
 from mlexp.errors import NotFound
 from mlexp.extensions import db
@@ -12,9 +12,6 @@ from mlexp.models import Experiment, Run
 from mlexp.services.artifacts import store
 from mlexp.upload_files import TEMP_PREFIX
 from mlexp.validation import parse_id
-
-_PACKAGE = re.compile(r"^ml_experiment_(\d+)$")
-
 
 @dataclass(frozen=True)
 class PackageVersion:
@@ -76,20 +73,20 @@ def list_packages() -> list[Package]:
     experiments = {e.id: e for e in db.session.scalars(select(Experiment))}
     packages = []
     for entry in store().list_dir(""):
-        match = _PACKAGE.match(entry.path)
-        if entry.is_dir and match:
-            package = _load_package(entry.path, experiments.get(int(match.group(1))))
+        experiment_id = names.experiment_id_of_package(entry.path)
+        if entry.is_dir and experiment_id is not None:
+            package = _load_package(entry.path, experiments.get(int(experiment_id)))
             if package.versions:
                 packages.append(package)
     return sorted(packages, key=lambda p: p.last_update_ms, reverse=True)
 
 
 def get_package(name: str) -> Package:
-    """Raises: NotFound for a name that is not ml_experiment_<id> or has no files."""
-    match = _PACKAGE.match(name)
-    if not match:
+    """Raises: NotFound for a name that is no experiment's package or has no files."""
+    number = names.experiment_id_of_package(name)
+    if number is None:
         raise NotFound(f"No package named {name!r}")
-    experiment_id = parse_id(match.group(1))
+    experiment_id = parse_id(number)
     experiment = None if experiment_id is None else db.session.get(Experiment, experiment_id)
     package = _load_package(name, experiment)
     if not package.versions:
@@ -103,11 +100,27 @@ def get_version_files(name: str, iid: int) -> tuple[Package, PackageVersion, lis
     version = next((v for v in package.versions if v.iid == iid), None)
     if version is None:
         raise NotFound(f"Package {name!r} has no version {iid}")
-    return package, version, store().walk_files(f"{name}/{iid}")
+    return package, version, store().walk_files(names.version_path(name, iid))
+
+
+def list_run_files(experiment_id: int, iid: int) -> list[FileInfo]:
+    """Every file of the run's package version, folders walked."""
+    return store().walk_files(names.run_path(experiment_id, iid))
+
+
+def read_run_file_start(experiment_id: int, iid: int, path: str, max_bytes: int) -> bytes:
+    """The first `max_bytes` of a run's file, for a preview. Raises: NotFound, InvalidParameter."""
+    with open(run_file_path(experiment_id, iid, path), "rb") as fh:
+        return fh.read(max_bytes)
+
+
+def run_file_path(experiment_id: int | str, iid: int, path: str) -> str:
+    """version_file_path of the run with this IID. Raises: NotFound, InvalidParameter."""
+    return version_file_path(names.package_name(experiment_id), iid, path)
 
 
 def version_file_path(name: str, iid: int, path: str) -> str:
     """Absolute path of one file of a version, for download. Raises: NotFound, InvalidParameter."""
-    if not _PACKAGE.match(name):
+    if names.experiment_id_of_package(name) is None:
         raise NotFound(f"No package named {name!r}")
-    return store().file_path(f"{name}/{iid}/{path}")
+    return store().file_path(f"{names.version_path(name, iid)}/{path}")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from mlexp import names
 from mlexp.extensions import db
 from mlexp.models import (Dataset, InputTag, Run, RunInput, RunModelLink)
 
@@ -58,7 +59,7 @@ class RunRecord:
 
     @property
     def artifact_uri(self) -> str:
-        return f"mlflow-artifacts:/ml_experiment_{self.experiment_id}/{self.iid}"
+        return names.run_artifact_uri(self.experiment_id, self.iid)
 
 
 def _rows(session, sql: str, ids: list[int]) -> list[tuple]:

@@ -10,7 +10,7 @@ from mlexp.clock import now_ms
 from mlexp.errors import InvalidParameter, NotFound
 from mlexp.extensions import db
 from mlexp.models import ACTIVE, DELETED, Experiment, Run, RunTag
-from mlexp.names import generate_run_name
+from mlexp.run_names import generate_run_name
 from mlexp.search.filter import parse_run_filter
 from mlexp.search.order_by import parse_run_order_by
 from mlexp.search.paging import decode_keyset_token, encode_keyset_token, validate_max_results

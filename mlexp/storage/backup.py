@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy.engine import make_url
 
+from mlexp import names
 from mlexp.storage.database import sqlite_file
 from mlexp.upload_files import TEMP_PREFIX
 
@@ -38,16 +39,16 @@ class _Snapshot:
 
     def keeps(self, parts: list[str]) -> bool:
         """Whether the package entry at `parts` (a path below packages/) belongs to the snapshot."""
-        number = parts[0].removeprefix("ml_experiment_")
-        if number == parts[0] or not number.isdigit():
+        place = names.parse_package_path("/".join(parts))
+        if place is None:
             return True  # not a package: copied as it is
-        experiment_id = int(number)
+        experiment_id = int(place.experiment_id)
         if experiment_id not in self.experiments:
             return False
-        if len(parts) >= 2 and parts[1].isdigit():
-            return (experiment_id, str(int(parts[1]))) in self.runs
-        if len(parts) >= 3 and parts[1] == "models":
-            return (experiment_id, parts[2]) in self.models
+        if place.iid is not None:
+            return (experiment_id, str(int(place.iid))) in self.runs
+        if place.model_id is not None:
+            return (experiment_id, place.model_id) in self.models
         return True
 
 

@@ -43,7 +43,7 @@ def runs_csv(experiment_id):
     """Every run matching the filter, streamed as CSV; a bad filter or order is a 400 page."""
     experiment = experiments.get_experiment(experiment_id)
     chunks = csv_export.runs_csv(experiment, request.args.get("filter", ""), request.args.get("order", ""))
-    filename = f"ml_experiment_{experiment.id}_runs.csv"
+    filename = f"{experiment.package_name}_runs.csv"
     return Response(stream_with_context(chunks), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

@@ -2,8 +2,7 @@
 from dataclasses import dataclass
 
 from mlexp.errors import InvalidParameter, NotFound
-from mlexp.services import browse, model_versions, registry, runs
-from mlexp.services.artifacts import store
+from mlexp.services import artifacts, browse, model_versions, packages, registry, runs
 from mlexp.web.markdown import render_markdown
 
 
@@ -65,9 +64,7 @@ def version_page(name: str, version: str) -> VersionPage:
     found = model_versions.get_model_version(name, version)
     model = found.registered_model
     uri = model_versions.download_uri(name, version)
-    files = []
-    if uri.startswith("mlflow-artifacts:/"):
-        files = store().walk_files(uri.removeprefix("mlflow-artifacts:/"))
+    files = artifacts.list_files_at_uri(uri)
     return VersionPage(model, found, [a.alias for a in model.aliases if a.version == found.version],
                        _source_run(found.run_id), uri, files)
 
@@ -85,7 +82,7 @@ def promote_run(experiment_id: str, iid: int, model_name: str, alias: str):
         raise InvalidParameter("Choose a model name to promote the run to")
     if record.model_outputs:
         source, model_id = f"models:/{record.model_outputs[-1][0]}", record.model_outputs[-1][0]
-    elif any(f.path.startswith("model/") for f in store().walk_files(f"ml_experiment_{record.experiment_id}/{record.iid}")):
+    elif any(f.path.startswith("model/") for f in packages.list_run_files(record.experiment_id, record.iid)):
         source, model_id = f"runs:/{record.uuid}/model", None
     else:
         raise InvalidParameter("This run has no logged model to promote (log one with mlflow.<flavor>.log_model)")

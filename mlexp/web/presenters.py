@@ -4,8 +4,7 @@ from dataclasses import dataclass
 
 from mlexp.ci import ci_record
 from mlexp.errors import InvalidParameter
-from mlexp.services import browse, runs
-from mlexp.services.artifacts import store
+from mlexp.services import browse, packages, runs
 from mlexp.services.metrics import get_metric_history, metric_histories_for_charts
 from mlexp.web.charts import Series, downsample, line_chart
 from mlexp.web import model_presenters
@@ -111,7 +110,6 @@ class RunPage:
     parent: object
     children: list
     files: list
-    package_path: str
     ci: object
     versions: list
     model_names: list
@@ -129,8 +127,7 @@ def run_page(experiment_id: str, iid: int) -> RunPage:
     histories = metric_histories_for_charts(record.uuid, [metric.key for metric in record.metrics])
     tags = sorted(record.tags)
     parent, children = browse.related_runs(record)
-    package_path = f"ml_experiment_{experiment.id}/{record.iid}"
-    files = store().walk_files(package_path)
+    files = packages.list_run_files(experiment.id, record.iid)
     metrics = []
     for metric, (points, count, x_is_step) in zip(record.metrics, histories):
         chart = line_chart([Series(metric.key, points)], title=metric.key,
@@ -138,7 +135,7 @@ def run_page(experiment_id: str, iid: int) -> RunPage:
         metrics.append((metric, count, chart))
     return RunPage(experiment, record, metrics, [t for t in tags if t[0].startswith("mlflow.")],
                    [t for t in tags if not t[0].startswith("mlflow.")], parent, children, files,
-                   package_path, ci_record(dict(record.tags)), model_presenters.run_versions(record.uuid),
+                   ci_record(dict(record.tags)), model_presenters.run_versions(record.uuid),
                    model_presenters.model_names())
 
 

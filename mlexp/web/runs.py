@@ -6,7 +6,6 @@ import os
 from flask import Blueprint, abort, redirect, render_template, send_file, url_for
 
 from mlexp.services import browse, packages, runs
-from mlexp.services.artifacts import store
 from mlexp.web import presenters
 from mlexp.web.csrf import verify_csrf
 from mlexp.web.markdown import render_markdown
@@ -24,7 +23,7 @@ IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
 @bp.get("/experiments/<experiment_id>/runs/<int:iid>")
 def show(experiment_id, iid):
     page = presenters.run_page(experiment_id, iid)
-    return render_template("runs/show.html", page=page, preview=_previews())
+    return render_template("runs/show.html", page=page, preview=_previews(page.experiment.id, page.run.iid))
 
 
 @bp.get("/runs/<run_id>")
@@ -39,7 +38,7 @@ def image(experiment_id, iid, path):
     mimetype = IMAGE_TYPES.get(os.path.splitext(path)[1].lower())
     if mimetype is None:
         abort(404)
-    full = packages.version_file_path(f"ml_experiment_{experiment_id}", iid, path)
+    full = packages.run_file_path(experiment_id, iid, path)
     response = send_file(full, mimetype=mimetype, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'"
@@ -60,13 +59,13 @@ def restore(experiment_id, iid):
     return redirect(url_for("runs.show", experiment_id=experiment_id, iid=iid))
 
 
-def _previews():
-    """One page's preview function: the first MAX_MARKDOWN_PREVIEWS .md files are formatted."""
+def _previews(experiment_id: int, iid: int):
+    """One run page's preview function: the first MAX_MARKDOWN_PREVIEWS .md files are formatted."""
     markdown_left = MAX_MARKDOWN_PREVIEWS
 
-    def preview(package_path: str, file) -> dict | None:
+    def preview(file) -> dict | None:
         nonlocal markdown_left
-        shown = _preview(package_path, file, markdown=markdown_left > 0)
+        shown = _preview(experiment_id, iid, file, markdown=markdown_left > 0)
         if shown and shown["kind"] == "markdown":
             markdown_left -= 1
         return shown
@@ -74,15 +73,15 @@ def _previews():
     return preview
 
 
-def _preview(package_path: str, file, *, markdown: bool) -> dict | None:
+def _preview(experiment_id: int, iid: int, file, *, markdown: bool) -> dict | None:
     """What to show inline for a file: an image, some text, or the first rows of a table."""
     kind = presenters.PREVIEW_KINDS.get(os.path.splitext(file.path)[1].lower())
     if kind is None:
         return None
     if kind == "image":
         return {"kind": "image"}
-    with open(store().file_path(f"{package_path}/{file.path}"), "rb") as fh:
-        text = fh.read(PREVIEW_BYTES).decode("utf-8", errors="replace")
+    start = packages.read_run_file_start(experiment_id, iid, file.path, PREVIEW_BYTES)
+    text = start.decode("utf-8", errors="replace")
     if kind == "table":
         delimiter = "\t" if file.path.lower().endswith(".tsv") else ","
         rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))[:21]
