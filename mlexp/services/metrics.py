@@ -3,7 +3,7 @@ import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select, text, union_all
+from sqlalchemy import bindparam, func, literal_column, select, text, union_all
 
 from mlexp.extensions import db
 from mlexp.models import Metric
@@ -108,11 +108,12 @@ def _plan_chart(run_pk: int, key: str, max_points: int) -> _ChartPlan:
 
 
 def _read_buckets(plan: _ChartPlan, first: int, last: int) -> list:
-    """(count, first x, lowest value, last x, highest value) of buckets first..last-1."""
+    """(count, first x, lowest value, last x, highest value) of buckets first..last-1, in order."""
     connection = db.session.connection()
     cursor = connection.connection.driver_connection.cursor()
-    return (_bucket_query(plan.x_is_step, last - first)
+    rows = (_bucket_query(plan.x_is_step, last - first)
             .execute(cursor, connection.dialect, plan.bucket_params(first, last)).fetchall())
+    return [row[1:] for row in rows]
 
 
 def _finish_chart(plan: _ChartPlan, rows: list, max_points: int) -> tuple[list, int, bool]:
@@ -181,10 +182,15 @@ def metric_histories_for_charts(run_id: str, keys: list[str],
 
 @functools.cache
 def _bucket_query(x_is_step: bool, buckets: int) -> Prepared:
-    """One aggregate per x range, glued with UNION ALL, as a statement compiled once."""
+    """One aggregate per x range, glued with UNION ALL, as a statement compiled once.
+
+    Ordered by the bucket's number: PostgreSQL may run the parts in parallel (Parallel Append)
+    and return them in any order, which scrambled charts (and failed a test now and then).
+    """
     x = Metric.step if x_is_step else Metric.timestamp
-    parts = [select(func.count(), func.min(x), func.min(Metric.value), func.max(x), func.max(Metric.value))
+    parts = [select(literal_column(str(i)).label("bucket"), func.count(), func.min(x),
+                    func.min(Metric.value), func.max(x), func.max(Metric.value))
              .where(Metric.run_id == bindparam("run_pk"), Metric.key == bindparam("key"),
                     Metric.is_nan.is_(False), x >= bindparam(f"lo{i}"), x <= bindparam(f"hi{i}"))
              for i in range(buckets)]
-    return Prepared(union_all(*parts))
+    return Prepared(union_all(*parts).order_by(literal_column("bucket")))

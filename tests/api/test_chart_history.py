@@ -5,8 +5,10 @@ import random
 import pytest
 
 from mlexp.domain import MetricPoint
+from mlexp.extensions import db
 from mlexp.services import run_data
 from mlexp.services.metrics import metric_histories_for_charts, metric_history_for_chart
+from tests import databases
 
 
 def _expected(points: list[tuple[int, float]], max_points: int) -> list[tuple[float, float]]:
@@ -112,3 +114,24 @@ def test_history_is_bucketed_when_steps_reach_both_ends_of_int64(app, api):
         chart, count, x_is_step = metric_history_for_chart(run_id, "m", max_points=4)
     assert x_is_step and count == 10
     assert chart == _expected([(p.step, p.value) for p in points], 4)
+
+
+def test_buckets_come_back_in_order_when_postgresql_runs_the_parts_in_parallel(app, api):
+    """PostgreSQL may answer a UNION ALL's parts in any order once it plans them in parallel."""
+    if databases.backend.name != "postgresql":
+        pytest.skip("about PostgreSQL's parallel plans")
+    rng = random.Random(11)
+    run_id = api.create_run()["info"]["run_id"]
+    points = [MetricPoint("m", rng.uniform(-1, 1), 1_000 + s, s) for s in range(20_000)]
+    with app.app_context():
+        _log(run_id, points)
+        with db.engine.begin() as connection:  # every new connection to this database plans in parallel
+            name = connection.exec_driver_sql("SELECT current_database()").scalar()
+            connection.exec_driver_sql(
+                f'ALTER DATABASE "{name}" SET parallel_setup_cost = 0; ALTER DATABASE "{name}" SET '
+                f'parallel_tuple_cost = 0; ALTER DATABASE "{name}" SET min_parallel_index_scan_size = 0; '
+                f'ALTER DATABASE "{name}" SET min_parallel_table_scan_size = 0')
+        db.engine.dispose()
+        charts = [metric_history_for_chart(run_id, "m", max_points=200)[0] for _ in range(5)]
+    expected = _expected([(p.step, p.value) for p in points], 200)
+    assert all(chart == expected for chart in charts)
