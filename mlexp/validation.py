@@ -36,6 +36,34 @@ def parse_id(value: str | int) -> int | None:
     return None
 
 
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
+def parse_integer_id(value: str | int, name: str) -> int | None:
+    """An id MLflow reads with int(): None for an integer no row can have (negative or past
+    MAX_ID), which finds nothing as MLflow's query does.
+
+    Raises:
+        InvalidParameter: the value is not an integer (MLflow's int() fails on it too).
+    """
+    if not (isinstance(value, int) and not isinstance(value, bool)
+            or isinstance(value, str) and _INTEGER.fullmatch(value)):
+        raise InvalidParameter(f"Invalid {name} {value!r}: it must be an integer")
+    return parse_id(value)
+
+
+def parse_experiment_id(experiment_id: str | int) -> int | None:
+    """The one reading of an experiment id, for every endpoint, search and filter: MLflow 3.17
+    answers INVALID_PARAMETER_VALUE for text that is no integer (utils/validation.py
+    _parse_experiment_id) and RESOURCE_DOES_NOT_EXIST, or no match, for an integer without an
+    experiment.
+
+    Raises:
+        InvalidParameter: the id is not an integer.
+    """
+    return parse_integer_id(experiment_id, "experiment ID")
+
+
 def validate_key(kind: str, key: str) -> None:
     """Metric, param and tag names: MLflow's characters, length, and no path tricks.
 

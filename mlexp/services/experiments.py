@@ -12,28 +12,17 @@ from mlexp.search.paging import decode_page_token, encode_page_token, validate_m
 from mlexp.services import page_token_secret
 from mlexp.search.sql import experiment_condition, experiment_order_clauses
 from mlexp.services.transaction import write_transaction
-from mlexp.validation import (duplicate_keys, parse_id, validate_experiment_name,
+from mlexp.validation import (duplicate_keys, parse_experiment_id, validate_experiment_name,
                               validate_experiment_tag)
 
 VIEW_TYPES = {"ACTIVE_ONLY": (ACTIVE,), "DELETED_ONLY": (DELETED,), "ALL": (ACTIVE, DELETED)}
 MAX_EXPERIMENTS_PER_PAGE = 50_000
 
 
-def parse_experiment_id(experiment_id: str) -> int:
-    """Wire ids are decimal strings; anything else names no experiment.
-
-    Raises:
-        NotFound: the id is not a decimal number, or one no experiment can have.
-    """
-    number = parse_id(experiment_id) if isinstance(experiment_id, str) else None
-    if number is None:
-        raise NotFound(f"No Experiment with id={experiment_id} exists")
-    return number
-
-
-def get_experiment(experiment_id: str) -> Experiment:
-    """Raises: NotFound."""
-    experiment = db.session.get(Experiment, parse_experiment_id(experiment_id))
+def get_experiment(experiment_id: str | int) -> Experiment:
+    """Raises: NotFound; InvalidParameter for an id that is not an integer."""
+    number = parse_experiment_id(experiment_id)
+    experiment = None if number is None else db.session.get(Experiment, number)
     if experiment is None:
         raise NotFound(f"No Experiment with id={experiment_id} exists")
     return experiment

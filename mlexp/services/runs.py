@@ -16,12 +16,11 @@ from mlexp.search.order_by import parse_run_order_by
 from mlexp.search.paging import decode_keyset_token, encode_keyset_token, validate_max_results
 from mlexp.services import page_token_secret
 from mlexp.search.sql import keyset_after, order_clauses, run_condition, run_sort
-from mlexp.services.experiments import (VIEW_TYPES, get_experiment, parse_experiment_id,
-                                       require_active_experiment)
+from mlexp.services.experiments import VIEW_TYPES, get_experiment, require_active_experiment
 from mlexp.services.prepared import DbapiWriter, Prepared
 from mlexp.services.run_records import INFO_COLUMNS, RunRecord, load_record, load_records
 from mlexp.services.transaction import dbapi_write_transaction, write_transaction
-from mlexp.validation import parse_id, validate_run_name, validate_status, validate_tag
+from mlexp.validation import parse_experiment_id, validate_run_name, validate_status, validate_tag
 
 RUN_NAME_TAG = "mlflow.runName"
 USER_TAG = "mlflow.user"
@@ -133,7 +132,7 @@ def create_run(experiment_id: str | None, *, user_id: str | None = None,
 
     Raises:
         NotFound: no such experiment.
-        InvalidParameter: the experiment is deleted, or bad tags or name.
+        InvalidParameter: the experiment is deleted, its id is not an integer, or bad tags or name.
     """
     tag_list = tags or []
     for tag in tag_list:
@@ -145,6 +144,8 @@ def create_run(experiment_id: str | None, *, user_id: str | None = None,
     if user_is_authenticated and user_id:
         tag_values[USER_TAG] = user_id
     experiment_pk = parse_experiment_id(experiment_id or "0")
+    if experiment_pk is None:
+        raise NotFound(f"No Experiment with id={experiment_id} exists")
     record = RunRecord(id=0, uuid=uuid.uuid4().hex, experiment_id=experiment_pk, iid=0, name=name,
                        user_id=user_id or tag_values.get(USER_TAG, ""), status="RUNNING",
                        start_time=start_time if start_time is not None else now_ms(),
@@ -248,10 +249,8 @@ def _search_page(columns: tuple, experiment_ids: list[str], *, filter_string: st
     """
     ids = []
     for experiment_id in experiment_ids:
-        if not (experiment_id.isascii() and experiment_id.isdigit()):
-            raise InvalidParameter(f"Invalid experiment id {experiment_id!r}")
-        number = parse_id(experiment_id)
-        if number is not None:  # other ids cannot exist: they match no runs
+        number = parse_experiment_id(experiment_id)
+        if number is not None:  # other integers name no experiment: they match no runs
             ids.append(number)
     comparisons = parse_run_filter(filter_string)
     order_keys = parse_run_order_by(order_by)

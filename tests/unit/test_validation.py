@@ -6,6 +6,7 @@ from mlexp.validation import (
     MAX_ID,
     RUN_STATUSES,
     duplicate_keys,
+    parse_experiment_id,
     parse_id,
     validate_batch_sizes,
     validate_experiment_name,
@@ -183,3 +184,18 @@ def test_id_is_read_when_a_row_can_have_it(value, expected):
 ])
 def test_id_names_no_row_when_not_decimal_or_out_of_range(value):
     assert parse_id(value) is None
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("0", 0), ("007", 7), (str(MAX_ID), MAX_ID), (3, 3),
+    ("-1", None), (str(MAX_ID + 1), None), ("9" * 5000, None), (-1, None),
+])
+def test_experiment_id_is_read_or_names_none_when_it_is_an_integer(value, expected):
+    assert parse_experiment_id(value) == expected
+
+
+@pytest.mark.parametrize("value", ["abc", "", " 1", "+1", "1.0", "1e3", "0x1", "1_0", "\u0661", "-", True, None, 1.0])
+def test_experiment_id_is_rejected_when_it_is_not_an_integer(value):
+    with pytest.raises(InvalidParameter) as exc:
+        parse_experiment_id(value)
+    assert exc.value.message == f"Invalid experiment ID {value!r}: it must be an integer"
