@@ -16,10 +16,9 @@ from mlexp.services.experiments import get_experiment, require_active_experiment
 from mlexp.services.runs import get_run_row
 from mlexp.services.transaction import write_transaction
 from mlexp.validation import validate_param, validate_tag
+from mlexp.validation.registry import validate_final_status, validate_logged_model_name
 
-STATUSES = ("LOGGED_MODEL_PENDING", "LOGGED_MODEL_READY", "LOGGED_MODEL_UPLOAD_FAILED")
 MAX_MODELS_PER_PAGE = 50_000
-_FORBIDDEN_NAME_CHARS = ("/", ":", ".", "%", '"', "'")
 
 
 def get_logged_model(model_id: str, *, include_deleted: bool = False) -> LoggedModel:
@@ -40,9 +39,7 @@ def create_logged_model(experiment_id: str, *, name: str | None, model_type: str
         InvalidParameter: deleted experiment, bad params or tags, a param given twice with
             different values.
     """
-    if name and any(ch in name for ch in _FORBIDDEN_NAME_CHARS):
-        raise InvalidParameter(
-            f"Invalid model name {name!r}: it may not contain any of {' '.join(_FORBIDDEN_NAME_CHARS)}")
+    validate_logged_model_name(name)
     unique_params = {}
     for param in params:
         validate_param(param["key"], param["value"])
@@ -70,9 +67,7 @@ def create_logged_model(experiment_id: str, *, name: str | None, model_type: str
 
 def finalize_logged_model(model_id: str, status: str) -> LoggedModel:
     """Raises: NotFound; InvalidParameter for a status other than READY or UPLOAD_FAILED."""
-    if status not in ("LOGGED_MODEL_READY", "LOGGED_MODEL_UPLOAD_FAILED"):
-        raise InvalidParameter(
-            f"Invalid status {status!r}: finalize with LOGGED_MODEL_READY or LOGGED_MODEL_UPLOAD_FAILED")
+    validate_final_status(status)
     with write_transaction():
         model = get_logged_model(model_id)
         model.status = status

@@ -1,4 +1,5 @@
-"""MLflow's limits on names, values and batch sizes, checked before anything is written. Pure."""
+"""MLflow's limits and naming rules, checked before anything is written: here keys, values,
+names, ids and batch sizes; the registry's and logged models' in validation/registry.py. Pure."""
 import posixpath
 import re
 
