@@ -20,7 +20,7 @@ from mlexp.services.experiments import VIEW_TYPES, get_experiment, require_activ
 from mlexp.services.prepared import DbapiWriter, Prepared
 from mlexp.services.run_records import INFO_COLUMNS, RunRecord, load_record, load_records
 from mlexp.services.transaction import dbapi_write_transaction, write_transaction
-from mlexp.validation import parse_experiment_id, validate_run_name, validate_status, validate_tag
+from mlexp.validation import parse_experiment_id, validate_run_name, validate_tag
 
 RUN_NAME_TAG = "mlflow.runName"
 USER_TAG = "mlflow.user"
@@ -181,13 +181,12 @@ def writable_run(writer: DbapiWriter, run_id: str) -> RunRef:
 
 def update_run(run_id: str, *, status: str | None = None, end_time: int | None = None,
                run_name: str | None = None) -> RunRecord:
-    """Change status, end time or name; the name tag follows the name.
+    """Change status (one of schemas.base.RUN_STATUS), end time or name; the name tag follows
+    the name.
 
     Raises:
-        NotFound, InvalidParameter (deleted run, unknown status, over-long name).
+        NotFound, InvalidParameter (deleted run, over-long name).
     """
-    if status is not None:
-        validate_status(status)
     if run_name:
         validate_run_name(run_name)
     with dbapi_write_transaction() as writer:

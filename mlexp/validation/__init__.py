@@ -19,7 +19,6 @@ MAX_PARAMS_TAGS_PER_BATCH = 100
 MAX_ENTITIES_PER_BATCH = 1000
 
 _KEY_CHARS = re.compile(r"^[/\w.\- :]*$")
-RUN_STATUSES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
 # Experiment ids, run IIDs and model version numbers are INTEGER columns: 32-bit on PostgreSQL.
 MAX_ID = 2**31 - 1
 
@@ -139,13 +138,6 @@ def validate_description(kind: str, description: str | None) -> None:
         raise InvalidParameter(
             f"{kind.capitalize()} description has length {len(description)}, which exceeds the "
             f"limit of {MAX_DESCRIPTION_LENGTH} characters"
-        )
-
-
-def validate_status(status: str) -> None:
-    if status not in RUN_STATUSES:
-        raise InvalidParameter(
-            f"Invalid run status {status!r}; expected one of: {', '.join(RUN_STATUSES)}"
         )
 
 
