@@ -17,6 +17,11 @@ MAX_DESCRIPTION_LENGTH = 5000
 MAX_METRICS_PER_BATCH = 1000
 MAX_PARAMS_TAGS_PER_BATCH = 100
 MAX_ENTITIES_PER_BATCH = 1000
+MAX_DATASETS_PER_BATCH = 1000
+# MLflow's dataset columns (store/tracking/dbmodels/models.py; 64 KiB, 1 MiB and 16 MiB - 1).
+MAX_DATASET_FIELD_LENGTHS = {"name": 500, "digest": 36, "source_type": 36, "source": 65535,
+                             "schema": 1048575, "profile": 16777215}
+MAX_INPUT_TAG_KEY_LENGTH, MAX_INPUT_TAG_VALUE_LENGTH = 255, 500
 
 _KEY_CHARS = re.compile(r"^[/\w.\- :]*$")
 # Experiment ids, run IIDs and model version numbers are INTEGER columns: 32-bit on PostgreSQL.
@@ -168,6 +173,29 @@ def validate_batch_sizes(metrics: int, params: int, tags: int) -> None:
             f"A batch logging request can contain at most {MAX_ENTITIES_PER_BATCH} metrics, "
             f"params and tags in total; got {total}"
         )
+
+
+def validate_dataset_inputs(datasets: list[dict]) -> None:
+    """LogInputs' datasets: how many, and each field and input tag within MLflow's columns.
+
+    Raises:
+        InvalidParameter: naming the limit that was exceeded.
+    """
+    if len(datasets) > MAX_DATASETS_PER_BATCH:
+        raise InvalidParameter(
+            f"A log-inputs request can contain at most {MAX_DATASETS_PER_BATCH} datasets; "
+            f"got {len(datasets)}")
+    for item in datasets:
+        for field, limit in MAX_DATASET_FIELD_LENGTHS.items():
+            value = item["dataset"].get(field) or ""
+            if len(value) > limit:
+                raise InvalidParameter(
+                    f"Dataset {field} has length {len(value)}, which exceeds the limit of {limit}")
+        for tag in item.get("tags", []):
+            if len(tag["key"]) > MAX_INPUT_TAG_KEY_LENGTH or len(tag["value"]) > MAX_INPUT_TAG_VALUE_LENGTH:
+                raise InvalidParameter(
+                    f"Input tag {tag['key'][:40]!r} exceeds the limits of {MAX_INPUT_TAG_KEY_LENGTH} "
+                    f"characters for keys and {MAX_INPUT_TAG_VALUE_LENGTH} for values")
 
 
 def duplicate_keys(keys: list[str]) -> list[str]:

@@ -8,6 +8,7 @@ from mlexp.validation import (
     parse_experiment_id,
     parse_id,
     validate_batch_sizes,
+    validate_dataset_inputs,
     validate_experiment_name,
     validate_experiment_tag,
     validate_key,
@@ -181,3 +182,41 @@ def test_experiment_id_is_rejected_when_it_is_not_an_integer(value):
     with pytest.raises(InvalidParameter) as exc:
         parse_experiment_id(value)
     assert exc.value.message == f"Invalid experiment ID {value!r}: it must be an integer"
+
+
+def dataset_input(tags=(), **fields) -> dict:
+    dataset = {"name": "wine", "digest": "d" * 36, "source_type": "local", "source": "{}", **fields}
+    return {"tags": [{"key": k, "value": v} for k, v in tags], "dataset": dataset}
+
+
+def test_datasets_are_accepted_when_every_field_and_tag_is_within_mlflow_columns():
+    item = dataset_input(tags=[("k" * 255, "v" * 500)], name="n" * 500, source="s" * 65535,
+                         schema="x" * 1048575, profile=None)
+    assert validate_dataset_inputs([item] * 1000) is None
+
+
+@pytest.mark.parametrize("fields, expected", [
+    ({"name": "n" * 501}, "Dataset name has length 501, which exceeds the limit of 500"),
+    ({"digest": "d" * 37}, "Dataset digest has length 37, which exceeds the limit of 36"),
+    ({"source_type": "t" * 37}, "Dataset source_type has length 37, which exceeds the limit of 36"),
+    ({"source": "s" * 65536}, "Dataset source has length 65536, which exceeds the limit of 65535"),
+    ({"schema": "x" * 1048576}, "Dataset schema has length 1048576, which exceeds the limit of 1048575"),
+])
+def test_dataset_is_rejected_when_a_field_is_longer_than_its_mlflow_column(fields, expected):
+    with pytest.raises(InvalidParameter) as exc:
+        validate_dataset_inputs([dataset_input(**fields)])
+    assert exc.value.message == expected
+
+
+@pytest.mark.parametrize("key, value", [("k" * 256, "v"), ("k", "v" * 501)])
+def test_dataset_is_rejected_when_an_input_tag_is_too_long(key, value):
+    with pytest.raises(InvalidParameter) as exc:
+        validate_dataset_inputs([dataset_input(tags=[(key, value)])])
+    assert exc.value.message == (f"Input tag {key[:40]!r} exceeds the limits of 255 characters for "
+                                 "keys and 500 for values")
+
+
+def test_datasets_are_rejected_when_more_than_1000_come_at_once():
+    with pytest.raises(InvalidParameter) as exc:
+        validate_dataset_inputs([dataset_input()] * 1001)
+    assert exc.value.message == "A log-inputs request can contain at most 1000 datasets; got 1001"
