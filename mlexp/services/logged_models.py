@@ -9,16 +9,15 @@ from mlexp.extensions import db
 from mlexp.models import (ACTIVE, DELETED, LoggedModel, LoggedModelParam, LoggedModelTag, Metric,
                           Run)
 from mlexp.search.filter import Comparison, parse_logged_model_filter
-from mlexp.search.paging import decode_page_token, encode_page_token, validate_max_results
+from mlexp.search.paging import decode_page_token, encode_page_token
 from mlexp.services import page_token_secret
 from mlexp.search.sql import compare
 from mlexp.services.experiments import get_experiment, require_active_experiment
 from mlexp.services.runs import get_run_row
 from mlexp.services.transaction import write_transaction
-from mlexp.validation import validate_param, validate_tag
+from mlexp.validation import page_size, validate_param, validate_tag
 from mlexp.validation.registry import validate_final_status, validate_logged_model_name
 
-MAX_MODELS_PER_PAGE = 50_000
 
 
 def get_logged_model(model_id: str, *, include_deleted: bool = False) -> LoggedModel:
@@ -196,7 +195,7 @@ def search_logged_models(experiment_ids: list[str], *, filter_string: str | None
     ordering += [LoggedModel.creation_time.desc(), LoggedModel.id.desc()]
     if not experiment_ids:
         raise InvalidParameter("Missing value for required parameter 'experiment_ids'")
-    limit = validate_max_results(max_results, default=100, limit=MAX_MODELS_PER_PAGE)
+    limit = page_size("logged_models", max_results)
     secret = page_token_secret()
     offset = decode_page_token(page_token, secret=secret)
     query = (select(LoggedModel).where(LoggedModel.experiment_id.in_(ids),

@@ -9,17 +9,16 @@ from mlexp.models import (LoggedModel, ModelVersion, ModelVersionTag, Registered
 from mlexp.models.columns import Int64
 from mlexp.search.order_by import parse_column_order_by
 from mlexp.search.filter import parse_model_version_filter
-from mlexp.search.paging import decode_page_token, encode_page_token, validate_max_results
+from mlexp.search.paging import decode_page_token, encode_page_token
 from mlexp.services import page_token_secret
 from mlexp.search.sql import compare
 from mlexp.services.registry import parse_version_number, alias_version, get_registered_model
 from mlexp.services.transaction import write_transaction
-from mlexp.validation import validate_description
+from mlexp.validation import page_size, validate_description
 from mlexp.validation.registry import (ACTIVE_STAGES, MODELS_URI, RUNS_URI, canonical_stage,
                                        transition_target, validate_registry_tag,
                                        validate_version_source)
 
-MAX_VERSIONS_PER_PAGE = 200_000
 
 
 def get_model_version(name: str, version: str) -> ModelVersion:
@@ -183,7 +182,7 @@ def search_model_versions(filter_string: str | None, order_by: list[str], max_re
     ordering = parse_column_order_by(order_by, _ORDERABLE)
     ordering += [ModelVersion.last_updated_time.desc(), RegisteredModel.name.asc(),
                  ModelVersion.version.desc()]
-    limit = validate_max_results(max_results, default=10_000, limit=MAX_VERSIONS_PER_PAGE)
+    limit = page_size("model_versions", max_results)
     secret = page_token_secret()
     offset = decode_page_token(page_token, secret=secret)
     found = list(db.session.scalars(

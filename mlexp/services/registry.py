@@ -7,15 +7,14 @@ from mlexp.extensions import db
 from mlexp.models import ModelVersion, RegisteredModel, RegisteredModelAlias, RegisteredModelTag
 from mlexp.search.order_by import parse_column_order_by
 from mlexp.search.filter import Comparison, parse_registered_model_filter
-from mlexp.search.paging import decode_page_token, encode_page_token, validate_max_results
+from mlexp.search.paging import decode_page_token, encode_page_token
 from mlexp.services import page_token_secret
 from mlexp.search.sql import compare
 from mlexp.services.transaction import write_transaction
-from mlexp.validation import parse_integer_id, validate_description
+from mlexp.validation import page_size, parse_integer_id, validate_description
 from mlexp.validation.registry import validate_alias, validate_model_name, validate_registry_tag
 
 PROMPT_TAG = "mlflow.prompt.is_prompt"
-MAX_MODELS_PER_PAGE = 1000
 _ORDERABLE = {"name": RegisteredModel.name, "timestamp": RegisteredModel.last_updated_time,
               "last_updated_timestamp": RegisteredModel.last_updated_time,
               "creation_timestamp": RegisteredModel.creation_time}
@@ -159,7 +158,7 @@ def search_registered_models(filter_string: str | None, order_by: list[str], max
         conditions.append(_tag_condition(Comparison("tag", PROMPT_TAG, "!=", "true")))
     ordering = parse_column_order_by(order_by, _ORDERABLE)
     ordering.append(RegisteredModel.name.asc())
-    limit = validate_max_results(max_results, default=100, limit=MAX_MODELS_PER_PAGE)
+    limit = page_size("registered_models", max_results)
     secret = page_token_secret()
     offset = decode_page_token(page_token, secret=secret)
     found = list(db.session.scalars(select(RegisteredModel).where(*conditions)

@@ -13,18 +13,17 @@ from mlexp.models import ACTIVE, DELETED, Experiment, Run, RunTag
 from mlexp.names import generate_run_name
 from mlexp.search.filter import parse_run_filter
 from mlexp.search.order_by import parse_run_order_by
-from mlexp.search.paging import decode_keyset_token, encode_keyset_token, validate_max_results
+from mlexp.search.paging import decode_keyset_token, encode_keyset_token
 from mlexp.services import page_token_secret
 from mlexp.search.sql import keyset_after, order_clauses, run_condition, run_sort
 from mlexp.services.experiments import VIEW_TYPES, get_experiment, require_active_experiment
 from mlexp.services.prepared import DbapiWriter, Prepared
 from mlexp.services.run_records import INFO_COLUMNS, RunRecord, load_record, load_records
 from mlexp.services.transaction import dbapi_write_transaction, write_transaction
-from mlexp.validation import parse_experiment_id, validate_run_name, validate_tag
+from mlexp.validation import page_size, parse_experiment_id, validate_run_name, validate_tag
 
 RUN_NAME_TAG = "mlflow.runName"
 USER_TAG = "mlflow.user"
-MAX_RUNS_PER_PAGE = 50_000
 
 
 @dataclass(frozen=True)
@@ -253,7 +252,7 @@ def _search_page(columns: tuple, experiment_ids: list[str], *, filter_string: st
             ids.append(number)
     comparisons = parse_run_filter(filter_string)
     order_keys = parse_run_order_by(order_by)
-    limit = validate_max_results(max_results, default=1000, limit=MAX_RUNS_PER_PAGE)
+    limit = page_size("runs", max_results)
     signature = _query_signature(ids, filter_string, run_view_type, order_by)
     after = decode_keyset_token(page_token, signature, secret=page_token_secret())
     if not ids:

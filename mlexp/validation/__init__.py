@@ -18,6 +18,11 @@ MAX_METRICS_PER_BATCH = 1000
 MAX_PARAMS_TAGS_PER_BATCH = 100
 MAX_ENTITIES_PER_BATCH = 1000
 MAX_DATASETS_PER_BATCH = 1000
+# max_results of each search: MLflow's (default, largest) page (store/tracking/__init__.py,
+# store/model_registry/__init__.py); a metric history's page is mlexp's own (the whole history).
+PAGE_SIZES = {"runs": (1000, 50_000), "experiments": (1000, 50_000),
+              "registered_models": (100, 1000), "model_versions": (10_000, 200_000),
+              "logged_models": (100, 50_000), "metric_history": (25_000_000, 25_000_000)}
 # MLflow's dataset columns (store/tracking/dbmodels/models.py; 64 KiB, 1 MiB and 16 MiB - 1).
 MAX_DATASET_FIELD_LENGTHS = {"name": 500, "digest": 36, "source_type": 36, "source": 65535,
                              "schema": 1048575, "profile": 16777215}
@@ -196,6 +201,22 @@ def validate_dataset_inputs(datasets: list[dict]) -> None:
                 raise InvalidParameter(
                     f"Input tag {tag['key'][:40]!r} exceeds the limits of {MAX_INPUT_TAG_KEY_LENGTH} "
                     f"characters for keys and {MAX_INPUT_TAG_VALUE_LENGTH} for values")
+
+
+def page_size(search: str, max_results: int | None) -> int:
+    """How many results a page of `search` (a PAGE_SIZES key) holds: max_results, else the default.
+
+    Raises:
+        InvalidParameter: max_results is not between 1 and the search's largest page.
+    """
+    default, limit = PAGE_SIZES[search]
+    if max_results is None:
+        return default
+    if max_results < 1 or max_results > limit:
+        raise InvalidParameter(
+            f"Invalid value {max_results} for parameter 'max_results': it must be between 1 and {limit}"
+        )
+    return max_results
 
 
 def duplicate_keys(keys: list[str]) -> list[str]:

@@ -4,7 +4,9 @@ import pytest
 from mlexp.errors import InvalidParameter
 from mlexp.validation import (
     MAX_ID,
+    PAGE_SIZES,
     duplicate_keys,
+    page_size,
     parse_experiment_id,
     parse_id,
     validate_batch_sizes,
@@ -220,3 +222,23 @@ def test_datasets_are_rejected_when_more_than_1000_come_at_once():
     with pytest.raises(InvalidParameter) as exc:
         validate_dataset_inputs([dataset_input()] * 1001)
     assert exc.value.message == "A log-inputs request can contain at most 1000 datasets; got 1001"
+
+
+@pytest.mark.parametrize("value, expected", [(None, 100), (1, 1), (37, 37), (1000, 1000)])
+def test_page_size_is_kept_or_defaulted_when_within_bounds(value, expected):
+    assert page_size("registered_models", value) == expected
+
+
+@pytest.mark.parametrize("value", [0, -1, -1000, 1001, 10**9])
+def test_page_size_is_rejected_when_outside_one_to_limit(value):
+    with pytest.raises(InvalidParameter) as exc:
+        page_size("registered_models", value)
+    assert exc.value.message == (
+        f"Invalid value {value} for parameter 'max_results': it must be between 1 and 1000"
+    )
+
+
+def test_page_sizes_are_mlflows_when_searches_are_paged():
+    assert PAGE_SIZES == {"runs": (1000, 50_000), "experiments": (1000, 50_000),
+                          "registered_models": (100, 1000), "model_versions": (10_000, 200_000),
+                          "logged_models": (100, 50_000), "metric_history": (25_000_000, 25_000_000)}
