@@ -184,7 +184,7 @@ def search_logged_models(experiment_ids: list[str], *, filter_string: str | None
 
     Raises:
         NotFound: an experiment id names no experiment.
-        InvalidParameter: bad filter, order_by, page size or token.
+        InvalidParameter: an experiment id that is no integer; bad filter, order_by, page size or token.
     """
     ids = [get_experiment(e).id for e in experiment_ids]
     conditions = [_condition(c) for c in parse_logged_model_filter(filter_string)]
@@ -193,8 +193,6 @@ def search_logged_models(experiment_ids: list[str], *, filter_string: str | None
         column = _order_column(clause.get("field_name", ""))
         ordering += [column.is_(None), column.asc() if clause.get("ascending", True) else column.desc()]
     ordering += [LoggedModel.creation_time.desc(), LoggedModel.id.desc()]
-    if not experiment_ids:
-        raise InvalidParameter("Missing value for required parameter 'experiment_ids'")
     limit = page_size("logged_models", max_results)
     secret = page_token_secret()
     offset = decode_page_token(page_token, secret=secret)

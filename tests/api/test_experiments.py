@@ -146,7 +146,7 @@ class TestGetExperimentErrors:
         assert_error(api.get("/experiments/get", {"experiment_id": "999"}), NOT_FOUND, "999")
 
     def test_rejects_as_invalid_when_id_is_not_an_integer(self, seeded):
-        """As MLflow 3.17's server answers (was RESOURCE_DOES_NOT_EXIST before mlexp's ids had one reading)."""
+        """As MLflow 3.17's server answers (mlexp answered RESOURCE_DOES_NOT_EXIST before)."""
         api, _ = seeded
         assert_error(api.get("/experiments/get", {"experiment_id": "abc"}), INVALID, "'abc'", "integer")
 

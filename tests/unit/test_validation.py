@@ -179,7 +179,9 @@ def test_experiment_id_is_read_or_names_none_when_it_is_an_integer(value, expect
     assert parse_experiment_id(value) == expected
 
 
-@pytest.mark.parametrize("value", ["abc", "", " 1", "+1", "1.0", "1e3", "0x1", "1_0", "\u0661", "-", True, None, 1.0])
+@pytest.mark.parametrize("value", [
+    "abc", "", " 1", "+1", "1.0", "1e3", "0x1", "1_0", "\u0661", "-", True, None, 1.0,
+])
 def test_experiment_id_is_rejected_when_it_is_not_an_integer(value):
     with pytest.raises(InvalidParameter) as exc:
         parse_experiment_id(value)
