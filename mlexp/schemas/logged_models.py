@@ -1,7 +1,7 @@
 """Logged-model messages (MLflow 3): LoggedModel and its requests."""
-from marshmallow import fields
+from marshmallow import fields, validate
 
-from mlexp.schemas.base import KeyValueSchema, ProtoEnum, ProtoInt, WireSchema, non_empty
+from mlexp.schemas.base import MISSING, KeyValueSchema, ProtoEnum, ProtoInt, WireSchema, non_empty
 from mlexp.schemas.runs import metric_to_wire
 
 STATUS = ("LOGGED_MODEL_STATUS_UNSPECIFIED", "LOGGED_MODEL_PENDING", "LOGGED_MODEL_READY",
@@ -61,7 +61,8 @@ class SearchLoggedModelsOrderBy(WireSchema):
 
 
 class SearchLoggedModelsRequest(WireSchema):
-    experiment_ids = fields.List(fields.String(), load_default=list)
+    experiment_ids = fields.List(fields.String(), required=True,
+                                 validate=validate.Length(min=1, error=MISSING))
     filter = fields.String(load_default=None)
     datasets = fields.List(fields.Dict(), load_default=list)
     max_results = ProtoInt(load_default=None)

@@ -215,16 +215,20 @@ def fast_log_metric(body: dict) -> dict | None:
 
 
 class DatasetSchema(WireSchema):
-    name = fields.String(required=True)
-    digest = fields.String(required=True)
-    source_type = fields.String(required=True)
-    source = fields.String(required=True)
+    name = fields.String(required=True, validate=non_empty)
+    digest = fields.String(required=True, validate=non_empty)
+    source_type = fields.String(required=True, validate=non_empty)
+    source = fields.String(required=True, validate=non_empty)
     schema = fields.String(load_default=None)
     profile = fields.String(load_default=None)
 
 
+class InputTagSchema(KeyValueSchema):
+    key = fields.String(required=True, validate=non_empty)
+
+
 class DatasetInputSchema(WireSchema):
-    tags = fields.List(fields.Nested(KeyValueSchema), load_default=list)
+    tags = fields.List(fields.Nested(InputTagSchema), load_default=list)
     dataset = fields.Nested(DatasetSchema, required=True)
 
 

@@ -32,7 +32,7 @@ class EntityRule:
     integer_only: bool = False  # numeric values must be integer literals
     key_aliases: dict = field(default_factory=dict)
     key_comparators: dict = field(default_factory=dict)  # per-key narrower comparator sets
-    id_keys: frozenset = frozenset()  # string values must be decimal ids
+    id_keys: frozenset = frozenset()  # string values must be experiment ids (integers)
 
 
 RUN_RULES = {

@@ -11,6 +11,7 @@ from mlexp.errors import InvalidParameter
 from mlexp.search.entities import (EXPERIMENT_PREFIXES, EXPERIMENT_RULES, LOGGED_MODEL_PREFIXES,
                                    LOGGED_MODEL_RULES, MODEL_VERSION_RULES, REGISTERED_MODEL_RULES,
                                    NULL_CHECKS, REGISTRY_PREFIXES, RUN_PREFIXES, RUN_RULES, EntityRule)
+from mlexp.validation import parse_experiment_id
 
 # Each comparison nests one level deeper in SQL; SQLite refuses expressions past depth 1000.
 MAX_COMPARISONS = 100
@@ -257,10 +258,8 @@ def _checked(rule: EntityRule, comp: Comparison) -> Comparison:
             f"Expected a quoted string value for {comp.entity} {key!r}, got {comp.value!r}"
         )
     if key in rule.id_keys:
-        values = comp.value if isinstance(comp.value, tuple) else (comp.value,)
-        bad = [v for v in values if not (v.isascii() and v.isdigit())]
-        if bad:
-            raise InvalidParameter(f"Invalid {key} {bad[0]!r}: it must be a valid integer")
+        for value in comp.value if isinstance(comp.value, tuple) else (comp.value,):
+            parse_experiment_id(value)
     return Comparison(comp.entity, key, comp.comparator, comp.value)
 
 

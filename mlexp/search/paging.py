@@ -34,17 +34,6 @@ def decode_page_token(token: str | None, *, secret: str | bytes) -> int:
     return offset
 
 
-def validate_max_results(value: int | None, *, default: int, limit: int) -> int:
-    """Raises: InvalidParameter when the page size is not between 1 and `limit`."""
-    if value is None:
-        return default
-    if value < 1 or value > limit:
-        raise InvalidParameter(
-            f"Invalid value {value} for parameter 'max_results': it must be between 1 and {limit}"
-        )
-    return value
-
-
 def encode_keyset_token(values: list, query_signature: str, *, secret: str | bytes) -> str:
     """A token that resumes after the row whose sort values are `values`."""
     return _encode({"after": values, "query": query_signature}, secret)

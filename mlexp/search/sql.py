@@ -13,7 +13,7 @@ from mlexp.models import (Dataset, Experiment, ExperimentTag, InputTag, LatestMe
 from mlexp.storage.portable_sql import like_ignoring_case, like_with_case
 from mlexp.search.filter import Comparison
 from mlexp.search.order_by import OrderKey
-from mlexp.validation import parse_id
+from mlexp.validation import parse_experiment_id
 
 
 def compare(column, comparator: str, value) -> ColumnElement:
@@ -103,7 +103,7 @@ def experiment_condition(comp: Comparison) -> ColumnElement:
     if comp.key == "experiment_id":
         # Ids compare as numbers ('01' is experiment 1); ids no experiment can have match nothing.
         values = comp.value if isinstance(comp.value, tuple) else (comp.value,)
-        ids = tuple(number for number in map(parse_id, values) if number is not None)
+        ids = tuple(number for number in map(parse_experiment_id, values) if number is not None)
         single = ids[0] if len(ids) == 1 else None
         if comp.comparator in ("IN", "NOT IN") or single is None:
             return Experiment.id.in_(ids) if comp.comparator in ("IN", "=") else Experiment.id.not_in(ids)

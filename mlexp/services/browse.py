@@ -56,7 +56,7 @@ def column_keys(experiment_id: int) -> tuple[list[str], list[str]]:
     return [k for kind, k in rows if kind == "param"], [k for kind, k in rows if kind == "metric"]
 
 
-def run_by_iid(experiment_id: str, iid: int | str) -> tuple[Experiment, RunRecord]:
+def run_by_iid(experiment_id: str | int, iid: int | str) -> tuple[Experiment, RunRecord]:
     """Raises: NotFound for an unknown experiment or IID."""
     experiment = get_experiment(experiment_id)
     number = parse_id(iid)

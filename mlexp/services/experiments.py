@@ -9,32 +9,20 @@ from mlexp.extensions import db
 from mlexp.models import ACTIVE, DELETED, Experiment, ExperimentTag, Run
 from mlexp.search.filter import parse_experiment_filter
 from mlexp.search.order_by import parse_experiment_order_by
-from mlexp.search.paging import decode_page_token, encode_page_token, validate_max_results
+from mlexp.search.paging import decode_page_token, encode_page_token
 from mlexp.services import page_token_secret
 from mlexp.search.sql import experiment_condition, experiment_order_clauses
 from mlexp.services.transaction import write_transaction
-from mlexp.validation import (duplicate_keys, parse_id, validate_experiment_name,
-                              validate_experiment_tag)
+from mlexp.validation import (duplicate_keys, page_size, parse_experiment_id,
+                              validate_experiment_name, validate_experiment_tag)
 
 VIEW_TYPES = {"ACTIVE_ONLY": (ACTIVE,), "DELETED_ONLY": (DELETED,), "ALL": (ACTIVE, DELETED)}
-MAX_EXPERIMENTS_PER_PAGE = 50_000
 
 
-def parse_experiment_id(experiment_id: str) -> int:
-    """Wire ids are decimal strings; anything else names no experiment.
-
-    Raises:
-        NotFound: the id is not a decimal number, or one no experiment can have.
-    """
-    number = parse_id(experiment_id) if isinstance(experiment_id, str) else None
-    if number is None:
-        raise NotFound(f"No Experiment with id={experiment_id} exists")
-    return number
-
-
-def get_experiment(experiment_id: str) -> Experiment:
-    """Raises: NotFound."""
-    experiment = db.session.get(Experiment, parse_experiment_id(experiment_id))
+def get_experiment(experiment_id: str | int) -> Experiment:
+    """Raises: NotFound; InvalidParameter for an id that is not an integer."""
+    number = parse_experiment_id(experiment_id)
+    experiment = None if number is None else db.session.get(Experiment, number)
     if experiment is None:
         raise NotFound(f"No Experiment with id={experiment_id} exists")
     return experiment
@@ -97,7 +85,7 @@ def search_experiments(view_type: str = "ACTIVE_ONLY", filter_string: str | None
     """
     conditions = [experiment_condition(c) for c in parse_experiment_filter(filter_string)]
     ordering = experiment_order_clauses(parse_experiment_order_by(order_by))
-    limit = validate_max_results(max_results, default=1000, limit=MAX_EXPERIMENTS_PER_PAGE)
+    limit = page_size("experiments", max_results)
     secret = page_token_secret()
     offset = decode_page_token(page_token, secret=secret)
     query = (select(Experiment)

@@ -1,36 +1,13 @@
 """Run inputs and outputs: the datasets a run used (MLflow's LogInputs / LogOutputs)."""
 from sqlalchemy import select
 
-from mlexp.errors import InvalidParameter
 from mlexp.models import Dataset, InputTag, RunInput, RunModelLink
 from mlexp.services.logged_models import get_logged_model
 from mlexp.services.runs import get_active_run
 from mlexp.services.transaction import write_transaction
+from mlexp.validation import validate_dataset_inputs
 
-MAX_DATASETS_PER_CALL = 1000
-_DATASET_LIMITS = {"name": 500, "digest": 36, "source_type": 36, "source": 65535,
-                   "schema": 1048575, "profile": 16777215}
-_INPUT_TAG_KEY_LIMIT, _INPUT_TAG_VALUE_LIMIT = 255, 500
 CONTEXT_TAG = "mlflow.data.context"
-
-
-def _validate_dataset_input(item: dict) -> None:
-    dataset = item["dataset"]
-    for field in ("name", "digest", "source_type", "source"):
-        if not dataset.get(field):
-            raise InvalidParameter(f"Missing value for required parameter 'datasets.dataset.{field}'")
-    for field, limit in _DATASET_LIMITS.items():
-        value = dataset.get(field) or ""
-        if len(value) > limit:
-            raise InvalidParameter(
-                f"Dataset {field} has length {len(value)}, which exceeds the limit of {limit}")
-    for tag in item.get("tags", []):
-        if not tag["key"]:
-            raise InvalidParameter("Missing value for required parameter 'datasets.tags.key'")
-        if len(tag["key"]) > _INPUT_TAG_KEY_LIMIT or len(tag["value"]) > _INPUT_TAG_VALUE_LIMIT:
-            raise InvalidParameter(
-                f"Input tag {tag['key'][:40]!r} exceeds the limits of {_INPUT_TAG_KEY_LIMIT} "
-                f"characters for keys and {_INPUT_TAG_VALUE_LIMIT} for values")
 
 
 def _link_models(session, run, models: list[dict], direction: str) -> None:
@@ -48,12 +25,7 @@ def log_inputs(run_id: str, datasets: list[dict], models: list[dict]) -> None:
         NotFound: no such run, or a model input names no logged model.
         InvalidParameter: too many or malformed datasets, or the run is deleted.
     """
-    if len(datasets) > MAX_DATASETS_PER_CALL:
-        raise InvalidParameter(
-            f"A log-inputs request can contain at most {MAX_DATASETS_PER_CALL} datasets; "
-            f"got {len(datasets)}")
-    for item in datasets:
-        _validate_dataset_input(item)
+    validate_dataset_inputs(datasets)
     with write_transaction() as session:
         run = get_active_run(run_id)
         _link_models(session, run, models, "input")

@@ -9,17 +9,15 @@ from mlexp.extensions import db
 from mlexp.models import (ACTIVE, DELETED, LoggedModel, LoggedModelParam, LoggedModelTag, Metric,
                           Run)
 from mlexp.search.filter import Comparison, parse_logged_model_filter
-from mlexp.search.paging import decode_page_token, encode_page_token, validate_max_results
+from mlexp.search.paging import decode_page_token, encode_page_token
 from mlexp.services import page_token_secret
 from mlexp.search.sql import compare
 from mlexp.services.experiments import get_experiment, require_active_experiment
 from mlexp.services.runs import get_run_row
 from mlexp.services.transaction import write_transaction
-from mlexp.validation import validate_param, validate_tag
+from mlexp.validation import page_size, validate_param, validate_tag
+from mlexp.validation.registry import validate_final_status, validate_logged_model_name
 
-STATUSES = ("LOGGED_MODEL_PENDING", "LOGGED_MODEL_READY", "LOGGED_MODEL_UPLOAD_FAILED")
-MAX_MODELS_PER_PAGE = 50_000
-_FORBIDDEN_NAME_CHARS = ("/", ":", ".", "%", '"', "'")
 
 
 def get_logged_model(model_id: str, *, include_deleted: bool = False) -> LoggedModel:
@@ -40,9 +38,7 @@ def create_logged_model(experiment_id: str, *, name: str | None, model_type: str
         InvalidParameter: deleted experiment, bad params or tags, a param given twice with
             different values.
     """
-    if name and any(ch in name for ch in _FORBIDDEN_NAME_CHARS):
-        raise InvalidParameter(
-            f"Invalid model name {name!r}: it may not contain any of {' '.join(_FORBIDDEN_NAME_CHARS)}")
+    validate_logged_model_name(name)
     unique_params = {}
     for param in params:
         validate_param(param["key"], param["value"])
@@ -70,9 +66,7 @@ def create_logged_model(experiment_id: str, *, name: str | None, model_type: str
 
 def finalize_logged_model(model_id: str, status: str) -> LoggedModel:
     """Raises: NotFound; InvalidParameter for a status other than READY or UPLOAD_FAILED."""
-    if status not in ("LOGGED_MODEL_READY", "LOGGED_MODEL_UPLOAD_FAILED"):
-        raise InvalidParameter(
-            f"Invalid status {status!r}: finalize with LOGGED_MODEL_READY or LOGGED_MODEL_UPLOAD_FAILED")
+    validate_final_status(status)
     with write_transaction():
         model = get_logged_model(model_id)
         model.status = status
@@ -190,7 +184,7 @@ def search_logged_models(experiment_ids: list[str], *, filter_string: str | None
 
     Raises:
         NotFound: an experiment id names no experiment.
-        InvalidParameter: bad filter, order_by, page size or token.
+        InvalidParameter: an experiment id that is no integer; bad filter, order_by, page size or token.
     """
     ids = [get_experiment(e).id for e in experiment_ids]
     conditions = [_condition(c) for c in parse_logged_model_filter(filter_string)]
@@ -199,9 +193,7 @@ def search_logged_models(experiment_ids: list[str], *, filter_string: str | None
         column = _order_column(clause.get("field_name", ""))
         ordering += [column.is_(None), column.asc() if clause.get("ascending", True) else column.desc()]
     ordering += [LoggedModel.creation_time.desc(), LoggedModel.id.desc()]
-    if not experiment_ids:
-        raise InvalidParameter("Missing value for required parameter 'experiment_ids'")
-    limit = validate_max_results(max_results, default=100, limit=MAX_MODELS_PER_PAGE)
+    limit = page_size("logged_models", max_results)
     secret = page_token_secret()
     offset = decode_page_token(page_token, secret=secret)
     query = (select(LoggedModel).where(LoggedModel.experiment_id.in_(ids),

@@ -8,13 +8,12 @@ from sqlalchemy import bindparam, func, literal_column, select, text, union_all
 from mlexp.extensions import db
 from mlexp.models import Metric
 from mlexp.models.tracking import NEGATIVE_ZERO
-from mlexp.search.paging import decode_page_token, encode_page_token, validate_max_results
+from mlexp.search.paging import decode_page_token, encode_page_token
 from mlexp.services import page_token_secret
 from mlexp.services.prepared import Prepared
 from mlexp.services.readers import submit_read
 from mlexp.services.runs import get_run_row
-
-MAX_HISTORY_PAGE = 25_000_000
+from mlexp.validation import page_size
 
 
 def get_metric_history(run_id: str, key: str, *, max_results: int | None = None,
@@ -36,7 +35,7 @@ def get_metric_history(run_id: str, key: str, *, max_results: int | None = None,
              .order_by(metrics.timestamp, metrics.step, metrics.value).offset(offset))
     if max_results is None and not page_token:
         return _with_negative_zeros(db.session.execute(query).all(), run.id, key), None
-    limit = validate_max_results(max_results, default=MAX_HISTORY_PAGE, limit=MAX_HISTORY_PAGE)
+    limit = page_size("metric_history", max_results)
     rows = db.session.execute(query.limit(limit + 1)).all()
     next_token = encode_page_token(offset + limit, secret=secret) if len(rows) > limit else None
     return _with_negative_zeros(rows[:limit], run.id, key), next_token

@@ -1,28 +1,24 @@
 """Model versions: a registered model's numbered snapshots of a run's or logged model's files."""
-import re
-
 from sqlalchemy import delete, exists, select, type_coerce, update
 
 from mlexp.clock import now_ms
-from mlexp.errors import InvalidParameter, NotFound
+from mlexp.errors import NotFound
 from mlexp.extensions import db
 from mlexp.models import (LoggedModel, ModelVersion, ModelVersionTag, RegisteredModel,
                           RegisteredModelAlias, Run)
 from mlexp.models.columns import Int64
 from mlexp.search.order_by import parse_column_order_by
 from mlexp.search.filter import parse_model_version_filter
-from mlexp.search.paging import decode_page_token, encode_page_token, validate_max_results
+from mlexp.search.paging import decode_page_token, encode_page_token
 from mlexp.services import page_token_secret
 from mlexp.search.sql import compare
-from mlexp.services.registry import (MAX_TAG_VALUE, parse_version_number, alias_version,
-                                     get_registered_model)
+from mlexp.services.registry import parse_version_number, alias_version, get_registered_model
 from mlexp.services.transaction import write_transaction
-from mlexp.validation import validate_description, validate_key, validate_value_length
+from mlexp.validation import page_size, validate_description
+from mlexp.validation.registry import (ACTIVE_STAGES, MODELS_URI, RUNS_URI, canonical_stage,
+                                       transition_target, validate_registry_tag,
+                                       validate_version_source)
 
-STAGES = {"none": "None", "staging": "Staging", "production": "Production", "archived": "Archived"}
-MAX_VERSIONS_PER_PAGE = 200_000
-_RUNS_URI = re.compile(r"^runs:/([0-9a-f]{32})(?:/(.*))?$")
-_MODELS_URI = re.compile(r"^models:/(m-[0-9a-f]{32})/?$")
 
 
 def get_model_version(name: str, version: str) -> ModelVersion:
@@ -48,20 +44,15 @@ def create_model_version(name: str, source: str, *, run_id: str | None = None,
 
     Raises:
         NotFound: unknown registered model, run or logged model.
-        InvalidParameter: empty source, a bad tag or an over-long description.
+        InvalidParameter: a source naming another run, a bad tag or an over-long description.
     """
     validate_description("model version", description)
-    if not source:
-        raise InvalidParameter("Missing value for required parameter 'source'")
+    validate_version_source(source, run_id)
     for tag in tags:
-        validate_key("model version tag", tag["key"])
-        validate_value_length("model version tag", tag["key"], tag["value"], MAX_TAG_VALUE)
+        validate_registry_tag("model version tag", tag["key"], tag["value"])
     with write_transaction() as session:
         model = get_registered_model(name)
-        runs_uri, models_uri = _RUNS_URI.match(source), _MODELS_URI.match(source)
-        if runs_uri and run_id and run_id != runs_uri.group(1):
-            raise InvalidParameter(
-                f"The source {source!r} names run {runs_uri.group(1)}, not the given run_id {run_id}")
+        runs_uri, models_uri = RUNS_URI.match(source), MODELS_URI.match(source)
         run_id = run_id or (runs_uri.group(1) if runs_uri else None)
         model_id = model_id or (models_uri.group(1) if models_uri else None)
         if run_id and not session.scalar(select(Run.id).where(Run.uuid == run_id)):
@@ -94,16 +85,10 @@ def update_model_version(name: str, version: str, description: str | None) -> Mo
 
 def transition_stage(name: str, version: str, stage: str, archive_existing: bool) -> ModelVersion:
     """Kept for older clients. Raises: NotFound; InvalidParameter for an unknown stage."""
-    canonical = STAGES.get((stage or "").lower())
-    if canonical is None:
-        raise InvalidParameter(f"Invalid Model Version stage: {stage}. Value must be one of "
-                               f"{', '.join(STAGES.values())}.")
-    if archive_existing and canonical not in ("Staging", "Production"):
-        raise InvalidParameter(
-            f"archive_existing_versions applies only to Staging and Production, not {canonical}")
+    canonical = transition_target(stage, archive_existing)
     with write_transaction() as session:
         found = get_model_version(name, version)
-        if archive_existing and canonical in ("Staging", "Production"):
+        if archive_existing and canonical in ACTIVE_STAGES:
             session.execute(update(ModelVersion).where(
                 ModelVersion.model_pk == found.model_pk, ModelVersion.id != found.id,
                 ModelVersion.current_stage == canonical).values(current_stage="Archived",
@@ -126,8 +111,7 @@ def delete_model_version(name: str, version: str) -> None:
 
 def set_version_tag(name: str, version: str, key: str, value: str) -> None:
     """Raises: NotFound, InvalidParameter."""
-    validate_key("model version tag", key)
-    validate_value_length("model version tag", key, value, MAX_TAG_VALUE)
+    validate_registry_tag("model version tag", key, value)
     with write_transaction() as session:
         found = get_model_version(name, version)
         session.merge(ModelVersionTag(version_pk=found.id, key=key, value=value))
@@ -149,13 +133,7 @@ def latest_versions(model: RegisteredModel, stages: list[str] | None = None) -> 
     Raises:
         InvalidParameter: an unknown stage name.
     """
-    wanted = None
-    if stages:
-        wanted = set()
-        for stage in stages:
-            if stage.lower() not in STAGES:
-                raise InvalidParameter(f"Invalid Model Version stage: {stage}.")
-            wanted.add(STAGES[stage.lower()])
+    wanted = {canonical_stage(stage) for stage in stages} if stages else None
     newest = {}
     for version in model.versions:
         if wanted is None or version.current_stage in wanted:
@@ -170,7 +148,7 @@ def download_uri(name: str, version: str) -> str:
         logged = db.session.scalar(select(LoggedModel).where(LoggedModel.model_id == found.model_id))
         if logged is not None:
             return logged.artifact_uri
-    runs_uri = _RUNS_URI.match(found.source)
+    runs_uri = RUNS_URI.match(found.source)
     if runs_uri:
         run = db.session.scalar(select(Run).where(Run.uuid == runs_uri.group(1)))
         if run is not None:
@@ -204,7 +182,7 @@ def search_model_versions(filter_string: str | None, order_by: list[str], max_re
     ordering = parse_column_order_by(order_by, _ORDERABLE)
     ordering += [ModelVersion.last_updated_time.desc(), RegisteredModel.name.asc(),
                  ModelVersion.version.desc()]
-    limit = validate_max_results(max_results, default=10_000, limit=MAX_VERSIONS_PER_PAGE)
+    limit = page_size("model_versions", max_results)
     secret = page_token_secret()
     offset = decode_page_token(page_token, secret=secret)
     found = list(db.session.scalars(

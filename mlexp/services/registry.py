@@ -1,37 +1,23 @@
 """The model registry: registered models, their tags and aliases."""
-import re
-
 from sqlalchemy import and_, delete, exists, not_, select
 
 from mlexp.clock import now_ms
-from mlexp.errors import AlreadyExists, InvalidParameter, NotFound
+from mlexp.errors import AlreadyExists, NotFound
 from mlexp.extensions import db
 from mlexp.models import ModelVersion, RegisteredModel, RegisteredModelAlias, RegisteredModelTag
 from mlexp.search.order_by import parse_column_order_by
 from mlexp.search.filter import Comparison, parse_registered_model_filter
-from mlexp.search.paging import decode_page_token, encode_page_token, validate_max_results
+from mlexp.search.paging import decode_page_token, encode_page_token
 from mlexp.services import page_token_secret
 from mlexp.search.sql import compare
 from mlexp.services.transaction import write_transaction
-from mlexp.validation import parse_id, validate_description, validate_key, validate_value_length
+from mlexp.validation import page_size, parse_integer_id, validate_description
+from mlexp.validation.registry import validate_alias, validate_model_name, validate_registry_tag
 
-MAX_TAG_VALUE = 100_000
 PROMPT_TAG = "mlflow.prompt.is_prompt"
-MAX_MODELS_PER_PAGE = 1000
 _ORDERABLE = {"name": RegisteredModel.name, "timestamp": RegisteredModel.last_updated_time,
               "last_updated_timestamp": RegisteredModel.last_updated_time,
               "creation_timestamp": RegisteredModel.creation_time}
-_VERSION_ALIAS = re.compile(r"^v\d+$", re.IGNORECASE)
-
-
-def _validate_name(name: str) -> None:
-    if not name or not name.strip():
-        raise InvalidParameter("Registered model name cannot be empty")
-    if "/" in name or ":" in name:
-        raise InvalidParameter(
-            f"Invalid model name {name!r}: names may not contain '/' or ':' (they break models:/ URIs)")
-    if len(name) > 256:
-        raise InvalidParameter(f"Registered model name has length {len(name)}, above the limit of 256")
 
 
 def get_registered_model(name: str) -> RegisteredModel:
@@ -45,11 +31,10 @@ def get_registered_model(name: str) -> RegisteredModel:
 def create_registered_model(name: str, *, description: str | None = None,
                             tags: list[dict] = ()) -> RegisteredModel:
     """Raises: AlreadyExists for a taken name; InvalidParameter for a bad name, tag or description."""
-    _validate_name(name)
+    validate_model_name(name)
     validate_description("registered model", description)
     for tag in tags:
-        validate_key("registered model tag", tag["key"])
-        validate_value_length("registered model tag", tag["key"], tag["value"], MAX_TAG_VALUE)
+        validate_registry_tag("registered model tag", tag["key"], tag["value"])
     with write_transaction() as session:
         if session.scalar(select(RegisteredModel.id).where(RegisteredModel.name == name)):
             raise AlreadyExists(f"Registered Model (name={name}) already exists.")
@@ -62,7 +47,7 @@ def create_registered_model(name: str, *, description: str | None = None,
 
 def rename_registered_model(name: str, new_name: str) -> RegisteredModel:
     """Raises: NotFound, AlreadyExists, InvalidParameter."""
-    _validate_name(new_name)
+    validate_model_name(new_name)
     with write_transaction() as session:
         model = get_registered_model(name)
         if new_name != name and session.scalar(
@@ -91,8 +76,7 @@ def delete_registered_model(name: str) -> None:
 
 def set_registered_model_tag(name: str, key: str, value: str) -> None:
     """Raises: NotFound, InvalidParameter."""
-    validate_key("registered model tag", key)
-    validate_value_length("registered model tag", key, value, MAX_TAG_VALUE)
+    validate_registry_tag("registered model tag", key, value)
     with write_transaction() as session:
         model = get_registered_model(name)
         session.merge(RegisteredModelTag(model_pk=model.id, key=key, value=value))
@@ -108,20 +92,9 @@ def delete_registered_model_tag(name: str, key: str) -> None:
             raise NotFound(f"No tag with key {key!r} on registered model {name}")
 
 
-def _validate_alias(alias: str) -> None:
-    if not alias or len(alias) > 255:
-        raise InvalidParameter("An alias must be 1 to 255 characters long")
-    if alias.lower() == "latest" or _VERSION_ALIAS.match(alias):
-        raise InvalidParameter(
-            f"Invalid alias {alias!r}: 'latest' and v<number> are reserved for version lookups")
-    if not re.match(r"^[\w\-]+$", alias):
-        raise InvalidParameter(
-            f"Invalid alias {alias!r}: use letters, digits, underscores and dashes")
-
-
 def set_alias(name: str, alias: str, version: str) -> None:
     """Point `alias` at a version, moving it if it pointed elsewhere. Raises: NotFound, InvalidParameter."""
-    _validate_alias(alias)
+    validate_alias(alias)
     with write_transaction() as session:
         model = get_registered_model(name)
         number = parse_version_number(name, version)
@@ -156,9 +129,7 @@ def alias_version(name: str, alias: str) -> tuple[RegisteredModel, int]:
 def parse_version_number(name: str, version: str) -> int:
     """Raises: InvalidParameter for a version that is not an integer; NotFound for an integer
     no version can have (negative or beyond the column), as MLflow finds no such version."""
-    if not (isinstance(version, str) and re.fullmatch(r"-?[0-9]+", version)):
-        raise InvalidParameter(f"Invalid model version {version!r}: expected a positive integer")
-    number = parse_id(version)
+    number = parse_integer_id(version, "model version")
     if number is None:
         raise NotFound(f"Model Version (name={name}, version={version}) not found")
     return number
@@ -187,7 +158,7 @@ def search_registered_models(filter_string: str | None, order_by: list[str], max
         conditions.append(_tag_condition(Comparison("tag", PROMPT_TAG, "!=", "true")))
     ordering = parse_column_order_by(order_by, _ORDERABLE)
     ordering.append(RegisteredModel.name.asc())
-    limit = validate_max_results(max_results, default=100, limit=MAX_MODELS_PER_PAGE)
+    limit = page_size("registered_models", max_results)
     secret = page_token_secret()
     offset = decode_page_token(page_token, secret=secret)
     found = list(db.session.scalars(select(RegisteredModel).where(*conditions)

@@ -13,19 +13,17 @@ from mlexp.models import ACTIVE, DELETED, Experiment, Run, RunTag
 from mlexp.run_names import generate_run_name
 from mlexp.search.filter import parse_run_filter
 from mlexp.search.order_by import parse_run_order_by
-from mlexp.search.paging import decode_keyset_token, encode_keyset_token, validate_max_results
+from mlexp.search.paging import decode_keyset_token, encode_keyset_token
 from mlexp.services import page_token_secret
 from mlexp.search.sql import keyset_after, order_clauses, run_condition, run_sort
-from mlexp.services.experiments import (VIEW_TYPES, get_experiment, parse_experiment_id,
-                                       require_active_experiment)
+from mlexp.services.experiments import VIEW_TYPES, get_experiment, require_active_experiment
 from mlexp.services.prepared import DbapiWriter, Prepared
 from mlexp.services.run_records import INFO_COLUMNS, RunRecord, load_record, load_records
 from mlexp.services.transaction import dbapi_write_transaction, write_transaction
-from mlexp.validation import parse_id, validate_run_name, validate_status, validate_tag
+from mlexp.validation import page_size, parse_experiment_id, validate_run_name, validate_tag
 
 RUN_NAME_TAG = "mlflow.runName"
 USER_TAG = "mlflow.user"
-MAX_RUNS_PER_PAGE = 50_000
 
 
 @dataclass(frozen=True)
@@ -133,7 +131,7 @@ def create_run(experiment_id: str | None, *, user_id: str | None = None,
 
     Raises:
         NotFound: no such experiment.
-        InvalidParameter: the experiment is deleted, or bad tags or name.
+        InvalidParameter: the experiment is deleted, its id is not an integer, or bad tags or name.
     """
     tag_list = tags or []
     for tag in tag_list:
@@ -145,6 +143,8 @@ def create_run(experiment_id: str | None, *, user_id: str | None = None,
     if user_is_authenticated and user_id:
         tag_values[USER_TAG] = user_id
     experiment_pk = parse_experiment_id(experiment_id or "0")
+    if experiment_pk is None:
+        raise NotFound(f"No Experiment with id={experiment_id} exists")
     record = RunRecord(id=0, uuid=uuid.uuid4().hex, experiment_id=experiment_pk, iid=0, name=name,
                        user_id=user_id or tag_values.get(USER_TAG, ""), status="RUNNING",
                        start_time=start_time if start_time is not None else now_ms(),
@@ -180,13 +180,12 @@ def writable_run(writer: DbapiWriter, run_id: str) -> RunRef:
 
 def update_run(run_id: str, *, status: str | None = None, end_time: int | None = None,
                run_name: str | None = None) -> RunRecord:
-    """Change status, end time or name; the name tag follows the name.
+    """Change status (one of schemas.base.RUN_STATUS), end time or name; the name tag follows
+    the name.
 
     Raises:
-        NotFound, InvalidParameter (deleted run, unknown status, over-long name).
+        NotFound, InvalidParameter (deleted run, over-long name).
     """
-    if status is not None:
-        validate_status(status)
     if run_name:
         validate_run_name(run_name)
     with dbapi_write_transaction() as writer:
@@ -248,14 +247,12 @@ def _search_page(columns: tuple, experiment_ids: list[str], *, filter_string: st
     """
     ids = []
     for experiment_id in experiment_ids:
-        if not (experiment_id.isascii() and experiment_id.isdigit()):
-            raise InvalidParameter(f"Invalid experiment id {experiment_id!r}")
-        number = parse_id(experiment_id)
-        if number is not None:  # other ids cannot exist: they match no runs
+        number = parse_experiment_id(experiment_id)
+        if number is not None:  # other integers name no experiment: they match no runs
             ids.append(number)
     comparisons = parse_run_filter(filter_string)
     order_keys = parse_run_order_by(order_by)
-    limit = validate_max_results(max_results, default=1000, limit=MAX_RUNS_PER_PAGE)
+    limit = page_size("runs", max_results)
     signature = _query_signature(ids, filter_string, run_view_type, order_by)
     after = decode_keyset_token(page_token, signature, secret=page_token_secret())
     if not ids:

@@ -19,7 +19,7 @@ def index():
     return render_template("experiments/index.html", page=page)
 
 
-@bp.get("/experiments/<experiment_id>")
+@bp.get("/experiments/<int:experiment_id>")
 def show(experiment_id):
     experiment = experiments.get_experiment(experiment_id)
     table = presenters.runs_table(
@@ -30,7 +30,7 @@ def show(experiment_id):
     return render_template("experiments/show.html", experiment=experiment, table=table)
 
 
-@bp.get("/experiments/<experiment_id>/compare")
+@bp.get("/experiments/<int:experiment_id>/compare")
 def compare(experiment_id):
     """Runs chosen with the runs table's checkboxes (?runs=<iid>&runs=<iid>…), side by side."""
     page = presenters.compare_page(experiment_id, request.args.getlist("runs", type=int),
@@ -38,7 +38,7 @@ def compare(experiment_id):
     return render_template("experiments/compare.html", page=page)
 
 
-@bp.get("/experiments/<experiment_id>/runs.csv")
+@bp.get("/experiments/<int:experiment_id>/runs.csv")
 def runs_csv(experiment_id):
     """Every run matching the filter, streamed as CSV; a bad filter or order is a 400 page."""
     experiment = experiments.get_experiment(experiment_id)
@@ -48,14 +48,14 @@ def runs_csv(experiment_id):
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@bp.post("/experiments/<experiment_id>/delete")
+@bp.post("/experiments/<int:experiment_id>/delete")
 def delete(experiment_id):
     verify_csrf()
     experiments.delete_experiment(experiment_id)
     return redirect(url_for("experiments.index"))
 
 
-@bp.post("/experiments/<experiment_id>/restore")
+@bp.post("/experiments/<int:experiment_id>/restore")
 def restore(experiment_id):
     verify_csrf()
     experiments.restore_experiment(experiment_id)

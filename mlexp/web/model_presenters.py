@@ -69,7 +69,7 @@ def version_page(name: str, version: str) -> VersionPage:
                        _source_run(found.run_id), uri, files)
 
 
-def promote_run(experiment_id: str, iid: int, model_name: str, alias: str):
+def promote_run(experiment_id: int, iid: int, model_name: str, alias: str):
     """A new version of `model_name` (created if missing) from the run's model.
 
     The run's newest logged model output is the source when it has one, else its "model" folder.

@@ -39,7 +39,7 @@ def version(name, version):
     return render_template("models/version.html", page=presenters.version_page(name, version))
 
 
-@bp.post("/experiments/<experiment_id>/runs/<int:iid>/promote")
+@bp.post("/experiments/<int:experiment_id>/runs/<int:iid>/promote")
 def promote(experiment_id, iid):
     """Register the run's model as a new version of a (possibly new) model, with an alias."""
     verify_csrf()

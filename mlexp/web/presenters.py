@@ -120,7 +120,7 @@ PREVIEW_KINDS = {".png": "image", ".jpg": "image", ".jpeg": "image", ".gif": "im
                  ".md": "text", ".csv": "table", ".tsv": "table", ".py": "text", ".cfg": "text"}
 
 
-def run_page(experiment_id: str, iid: int) -> RunPage:
+def run_page(experiment_id: int, iid: int) -> RunPage:
     """Raises: NotFound for an unknown experiment or run."""
     experiment, record = browse.run_by_iid(experiment_id, iid)
     # The long reads first, on their own threads; the rest of the page is gathered meanwhile.
@@ -152,7 +152,7 @@ class ComparePage:
     y_axis: str
 
 
-def compare_page(experiment_id: str, iids: list[int], *, x_axis: str, y_axis: str) -> ComparePage:
+def compare_page(experiment_id: int, iids: list[int], *, x_axis: str, y_axis: str) -> ComparePage:
     """Chosen runs side by side: params and latest metrics (differences marked), each metric's
     history overlaid, and a scatter of one param or metric against another.
 

@@ -20,7 +20,7 @@ IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".webp": "image/webp"}
 
 
-@bp.get("/experiments/<experiment_id>/runs/<int:iid>")
+@bp.get("/experiments/<int:experiment_id>/runs/<int:iid>")
 def show(experiment_id, iid):
     page = presenters.run_page(experiment_id, iid)
     return render_template("runs/show.html", page=page, preview=_previews(page.experiment.id, page.run.iid))
@@ -45,14 +45,14 @@ def image(experiment_id, iid, path):
     return response
 
 
-@bp.post("/experiments/<experiment_id>/runs/<int:iid>/delete")
+@bp.post("/experiments/<int:experiment_id>/runs/<int:iid>/delete")
 def delete(experiment_id, iid):
     verify_csrf()
     runs.delete_run(browse.run_by_iid(experiment_id, iid)[1].uuid)
     return redirect(url_for("runs.show", experiment_id=experiment_id, iid=iid))
 
 
-@bp.post("/experiments/<experiment_id>/runs/<int:iid>/restore")
+@bp.post("/experiments/<int:experiment_id>/runs/<int:iid>/restore")
 def restore(experiment_id, iid):
     verify_csrf()
     runs.restore_run(browse.run_by_iid(experiment_id, iid)[1].uuid)

@@ -1,8 +1,9 @@
 """Crafted ids, page numbers and page tokens get MLflow's 404 or 400, never a 500 nor a database
 error, on every database: run with `--postgres` too, where INTEGER columns are 32-bit.
 
-Each id that reaches a query is read by validation.parse_id: anything no row can have is a
-missing resource (MLflow's wording), as it already was on SQLite below int64.
+Each id that reaches a query is read by validation.parse_id: an integer no row can have is a
+missing resource (MLflow's wording), as it already was on SQLite below int64; an experiment id
+that is no integer is an invalid parameter, as in MLflow (a page URL holding one is not found).
 """
 import base64
 import hashlib
@@ -92,8 +93,27 @@ API_IDS = [
     ("POST", "/registered-models/alias", {**_version(I64), "alias": "a"}, 404, NOT_FOUND, I64),
 ]
 
+# Experiment ids that are no integer: MLflow 3.17 answers INVALID_PARAMETER_VALUE on every endpoint
+# (utils/validation.py _parse_experiment_id, called by its store's _get_experiment and searches).
+NOT_INTEGER = ("abc", " 1", "1.0", "\u0661")
+EXPERIMENT_ID_ENDPOINTS = [
+    ("GET", "/experiments/get", {"experiment_id": "{X}"}),
+    ("POST", "/experiments/update", {"experiment_id": "{X}", "new_name": "x"}),
+    ("POST", "/experiments/delete", {"experiment_id": "{X}"}),
+    ("POST", "/experiments/restore", {"experiment_id": "{X}"}),
+    ("POST", "/experiments/set-experiment-tag", {"experiment_id": "{X}", "key": "k", "value": "v"}),
+    ("POST", "/experiments/delete-experiment-tag", {"experiment_id": "{X}", "key": "k"}),
+    ("POST", "/runs/create", {"experiment_id": "{X}"}),
+    ("POST", "/runs/search", {"experiment_ids": ["{E}", "{X}"]}),
+    ("POST", "/experiments/search", {"filter": "attribute.experiment_id IN ('{E}', '{X}')"}),
+    ("POST", "/logged-models", {"experiment_id": "{X}"}),
+    ("POST", "/logged-models/search", {"experiment_ids": ["{X}"]}),
+]
+
 API_IDS_THAT_MATCH_NOTHING = [  # (method, path, body, list field, expected length)
     ("POST", "/runs/search", {"experiment_ids": [I64, BIG, HUGE]}, "runs", 0),
+    ("POST", "/runs/search", {"experiment_ids": ["-1"]}, "runs", 0),
+    ("POST", "/experiments/search", {"filter": "attribute.experiment_id = '-1'"}, "experiments", 0),
     ("POST", "/experiments/search", {"filter": f"attribute.experiment_id = '{I64}'"}, "experiments", 0),
     ("POST", "/experiments/search", {"filter": f"attribute.experiment_id IN ('{I64}', '{BIG}', '{{E}}')"},
      "experiments", 1),
@@ -107,7 +127,11 @@ ARTIFACT_PUTS = [f"ml_experiment_{I64}/1/f", f"ml_experiment_{BIG}/1/f",
 # (method, page URL, status)
 PAGES = [
     *[("GET", f"/experiments?page={page}", 200) for page in (BIG, str(2**62), "-5", "abc")],
-    *[("GET", f"/experiments/{eid}", 404) for eid in (I64, BIG, "-1", "abc")],
+    *[("GET", f"/experiments/{eid}", 404) for eid in (I64, BIG, "-1", "abc", "1.0")],
+    *[("GET", f"/experiments/{eid}/runs/1", 404) for eid in (BIG, "-1", "abc")],
+    ("GET", "/experiments/abc/compare?runs=1&runs=2", 404),
+    ("GET", "/experiments/abc/runs.csv", 404),
+    ("POST", "/experiments/abc/delete", 404),
     ("GET", "/experiments/{E}/runs/" + BIG, 404),
     ("GET", "/experiments/{E}/runs/" + I64, 404),
     ("GET", f"/experiments/{I64}/runs/1", 404),
@@ -141,6 +165,15 @@ def _call(api, method: str, path: str, params: dict):
 def test_api_answers_mlflow_error_when_id_is_crafted(world, method, path, params, status, code, mention):
     api, ids = world
     assert_error(_call(api, method, path, fill(params, ids)), code, mention, status=status)
+
+
+@pytest.mark.parametrize("experiment_id", NOT_INTEGER)
+@pytest.mark.parametrize("method, path, params", EXPERIMENT_ID_ENDPOINTS,
+                         ids=[c[1] for c in EXPERIMENT_ID_ENDPOINTS])
+def test_api_rejects_experiment_id_when_it_is_not_an_integer(world, method, path, params, experiment_id):
+    api, ids = world
+    message = assert_error(_call(api, method, path, fill(params, {**ids, "X": experiment_id})), INVALID)
+    assert message == f"Invalid experiment ID {experiment_id!r}: it must be an integer"
 
 
 @pytest.mark.parametrize("method, path, params, field, count", API_IDS_THAT_MATCH_NOTHING,

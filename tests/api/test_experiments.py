@@ -145,9 +145,10 @@ class TestGetExperimentErrors:
         api, _ = seeded
         assert_error(api.get("/experiments/get", {"experiment_id": "999"}), NOT_FOUND, "999")
 
-    def test_not_found_when_id_is_not_a_number(self, seeded):
+    def test_rejects_as_invalid_when_id_is_not_an_integer(self, seeded):
+        """As MLflow 3.17's server answers (mlexp answered RESOURCE_DOES_NOT_EXIST before)."""
         api, _ = seeded
-        assert_error(api.get("/experiments/get", {"experiment_id": "abc"}), NOT_FOUND, "abc")
+        assert_error(api.get("/experiments/get", {"experiment_id": "abc"}), INVALID, "'abc'", "integer")
 
     def test_rejects_when_id_is_missing(self, seeded):
         api, _ = seeded

@@ -220,6 +220,9 @@ def test_wrong_type_is_invalid_parameter_naming_it_when_posted(seeded, path, bod
     ("POST", "/runs/log-batch", {"metrics": []}, "'run_id'"),
     ("GET", "/metrics/get-history", {"run_id": "RUN"}, "'metric_key'"),
     ("GET", "/metrics/get-history", {"metric_key": "m"}, "'run_id'"),
+    ("POST", "/logged-models/search", {}, "'experiment_ids'"),
+    ("POST", "/logged-models/search", {"experiment_ids": [], "filter": "))(("}, "'experiment_ids'"),
+    ("POST", "/model-versions/create", {"name": "m", "source": ""}, "'source'"),
 ])
 def test_missing_required_field_is_invalid_parameter_naming_it(seeded, method, path, body, parameter):
     api, ids = seeded

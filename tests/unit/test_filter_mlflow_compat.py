@@ -304,6 +304,12 @@ def test_experiment_id_is_rejected_when_value_is_not_an_integer(text):
         parse_experiment_filter(text)
 
 
+@pytest.mark.parametrize("text", ["experiment_id = '-1'", "experiment_id IN ('1', '-5', '007')"])
+def test_experiment_id_is_accepted_when_value_is_an_integer_no_experiment_has(text):
+    """MLflow reads the values with int(): a negative id is an integer that matches nothing."""
+    assert parse_experiment_filter(text)[0].key == "experiment_id"
+
+
 @pytest.mark.parametrize("text", ["experiment_id LIKE '1%'", "experiment_id ILIKE '%2'"])
 def test_experiment_id_is_rejected_when_compared_with_like(text):
     with pytest.raises(InvalidParameter):

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 from mlexp.errors import InvalidParameter
 from mlexp.search import paging
-from mlexp.search.paging import validate_max_results
 
 FAST = settings(max_examples=300, deadline=None, database=None)
 SECRET = "instance-secret"
@@ -161,20 +160,6 @@ def test_token_is_rejected_when_payload_is_deeply_nested_json(payload):
 def test_token_is_rejected_when_offset_exceeds_int64(offset):
     with pytest.raises(InvalidParameter, match="bad offset"):
         decode_page_token(signed(b'{"offset": %d}' % offset))
-
-
-@pytest.mark.parametrize("value, expected", [(None, 50), (1, 1), (37, 37), (1000, 1000)])
-def test_page_size_is_kept_or_defaulted_when_within_bounds(value, expected):
-    assert validate_max_results(value, default=50, limit=1000) == expected
-
-
-@pytest.mark.parametrize("value", [0, -1, -1000, 1001, 10**9])
-def test_page_size_is_rejected_when_outside_one_to_limit(value):
-    with pytest.raises(InvalidParameter) as exc:
-        validate_max_results(value, default=50, limit=1000)
-    assert exc.value.message == (
-        f"Invalid value {value} for parameter 'max_results': it must be between 1 and 1000"
-    )
 
 
 @pytest.mark.parametrize("values", [[], [1, "a", None], [1.5, 2**62, "x" * 50]])

@@ -124,6 +124,12 @@ def test_run_status_loads_to_its_name_when_given_its_proto_number(number, name):
     assert load("status", name) == name
 
 
+@pytest.mark.parametrize("raw", ["running", "Finished", "DONE", "", " RUNNING", 0, 6, True])
+def test_run_status_is_rejected_when_not_an_exact_mlflow_run_status(raw):
+    assert load_error("status", raw) == f"Not one of RUNNING, SCHEDULED, FINISHED, FAILED, KILLED: {raw!r}."
+    assert RUN_STATUS == ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
+
+
 @pytest.mark.parametrize("raw, expected", [(0, "A"), (1, "B"), (2, "C"), ("2", "C"), ("A", "A")])
 def test_enum_counts_from_first_number_when_numbering_starts_at_zero(raw, expected):
     assert load("letter", raw) == expected

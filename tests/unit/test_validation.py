@@ -1,19 +1,21 @@
-"""MLflow's limits on keys, values, names, statuses and LogBatch sizes."""
+"""MLflow's limits on keys, values, names, ids and LogBatch sizes."""
 import pytest
 
 from mlexp.errors import InvalidParameter
 from mlexp.validation import (
     MAX_ID,
-    RUN_STATUSES,
+    PAGE_SIZES,
     duplicate_keys,
+    page_size,
+    parse_experiment_id,
     parse_id,
     validate_batch_sizes,
+    validate_dataset_inputs,
     validate_experiment_name,
     validate_experiment_tag,
     validate_key,
     validate_param,
     validate_run_name,
-    validate_status,
     validate_tag,
 )
 
@@ -121,22 +123,6 @@ def test_run_name_is_accepted_up_to_250_characters_and_rejected_beyond():
         validate_run_name("r" * 251)
 
 
-@pytest.mark.parametrize("status", ["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"])
-def test_status_is_accepted_when_it_is_an_mlflow_run_status(status):
-    assert validate_status(status) is None
-
-
-@pytest.mark.parametrize("status", ["running", "Finished", "DONE", "", " RUNNING", "1"])
-def test_status_is_rejected_when_not_an_exact_mlflow_run_status(status):
-    with pytest.raises(InvalidParameter) as exc:
-        validate_status(status)
-    assert exc.value.message == (
-        f"Invalid run status {status!r}; expected one of: "
-        "RUNNING, SCHEDULED, FINISHED, FAILED, KILLED"
-    )
-    assert RUN_STATUSES == ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
-
-
 @pytest.mark.parametrize("metrics, params, tags", [
     (0, 0, 0), (1000, 0, 0), (0, 100, 0), (0, 0, 100), (800, 100, 100), (900, 100, 0),
 ])
@@ -183,3 +169,78 @@ def test_id_is_read_when_a_row_can_have_it(value, expected):
 ])
 def test_id_names_no_row_when_not_decimal_or_out_of_range(value):
     assert parse_id(value) is None
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("0", 0), ("007", 7), (str(MAX_ID), MAX_ID), (3, 3),
+    ("-1", None), (str(MAX_ID + 1), None), ("9" * 5000, None), (-1, None),
+])
+def test_experiment_id_is_read_or_names_none_when_it_is_an_integer(value, expected):
+    assert parse_experiment_id(value) == expected
+
+
+@pytest.mark.parametrize("value", [
+    "abc", "", " 1", "+1", "1.0", "1e3", "0x1", "1_0", "\u0661", "-", True, None, 1.0,
+])
+def test_experiment_id_is_rejected_when_it_is_not_an_integer(value):
+    with pytest.raises(InvalidParameter) as exc:
+        parse_experiment_id(value)
+    assert exc.value.message == f"Invalid experiment ID {value!r}: it must be an integer"
+
+
+def dataset_input(tags=(), **fields) -> dict:
+    dataset = {"name": "wine", "digest": "d" * 36, "source_type": "local", "source": "{}", **fields}
+    return {"tags": [{"key": k, "value": v} for k, v in tags], "dataset": dataset}
+
+
+def test_datasets_are_accepted_when_every_field_and_tag_is_within_mlflow_columns():
+    item = dataset_input(tags=[("k" * 255, "v" * 500)], name="n" * 500, source="s" * 65535,
+                         schema="x" * 1048575, profile=None)
+    assert validate_dataset_inputs([item] * 1000) is None
+
+
+@pytest.mark.parametrize("fields, expected", [
+    ({"name": "n" * 501}, "Dataset name has length 501, which exceeds the limit of 500"),
+    ({"digest": "d" * 37}, "Dataset digest has length 37, which exceeds the limit of 36"),
+    ({"source_type": "t" * 37}, "Dataset source_type has length 37, which exceeds the limit of 36"),
+    ({"source": "s" * 65536}, "Dataset source has length 65536, which exceeds the limit of 65535"),
+    ({"schema": "x" * 1048576}, "Dataset schema has length 1048576, which exceeds the limit of 1048575"),
+])
+def test_dataset_is_rejected_when_a_field_is_longer_than_its_mlflow_column(fields, expected):
+    with pytest.raises(InvalidParameter) as exc:
+        validate_dataset_inputs([dataset_input(**fields)])
+    assert exc.value.message == expected
+
+
+@pytest.mark.parametrize("key, value", [("k" * 256, "v"), ("k", "v" * 501)])
+def test_dataset_is_rejected_when_an_input_tag_is_too_long(key, value):
+    with pytest.raises(InvalidParameter) as exc:
+        validate_dataset_inputs([dataset_input(tags=[(key, value)])])
+    assert exc.value.message == (f"Input tag {key[:40]!r} exceeds the limits of 255 characters for "
+                                 "keys and 500 for values")
+
+
+def test_datasets_are_rejected_when_more_than_1000_come_at_once():
+    with pytest.raises(InvalidParameter) as exc:
+        validate_dataset_inputs([dataset_input()] * 1001)
+    assert exc.value.message == "A log-inputs request can contain at most 1000 datasets; got 1001"
+
+
+@pytest.mark.parametrize("value, expected", [(None, 100), (1, 1), (37, 37), (1000, 1000)])
+def test_page_size_is_kept_or_defaulted_when_within_bounds(value, expected):
+    assert page_size("registered_models", value) == expected
+
+
+@pytest.mark.parametrize("value", [0, -1, -1000, 1001, 10**9])
+def test_page_size_is_rejected_when_outside_one_to_limit(value):
+    with pytest.raises(InvalidParameter) as exc:
+        page_size("registered_models", value)
+    assert exc.value.message == (
+        f"Invalid value {value} for parameter 'max_results': it must be between 1 and 1000"
+    )
+
+
+def test_page_sizes_are_mlflows_when_searches_are_paged():
+    assert PAGE_SIZES == {"runs": (1000, 50_000), "experiments": (1000, 50_000),
+                          "registered_models": (100, 1000), "model_versions": (10_000, 200_000),
+                          "logged_models": (100, 50_000), "metric_history": (25_000_000, 25_000_000)}
