@@ -7,7 +7,7 @@ from mlexp.schemas.base import (double_to_wire, RUN_STATUS, VIEW_TYPE, KeyValueS
                                 ProtoInt, RunIdRequest, WireSchema, non_empty)
 from mlexp.domain import MetricPoint
 from mlexp.schemas.base import INT64_MAX, INT64_MIN
-from mlexp.services.run_records import RunRecord
+from mlexp.domain import RunRecord
 
 
 # Responses below are dumped by plain functions rather than marshmallow: a search page holds up

@@ -8,7 +8,8 @@ from mlexp.extensions import db
 from mlexp.models import ACTIVE, DELETED, Experiment, ExperimentKey, Run, RunTag
 from mlexp.storage.portable_sql import greatest
 from mlexp.services.experiments import get_experiment
-from mlexp.services.run_records import RunRecord, load_record
+from mlexp.domain import RunRecord
+from mlexp.services.run_records import load_record
 from mlexp.validation import parse_id
 
 PAGE_SIZE = 25

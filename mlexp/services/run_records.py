@@ -3,63 +3,15 @@
 Search pages carry up to 50,000 runs with all their params, tags and metrics; building ORM
 objects for them costs more than the query itself, so reads go through here.
 """
-from dataclasses import dataclass, field
-
 from sqlalchemy import select
 
-from mlexp import names
+from mlexp.domain import DatasetInputRecord, MetricValue, RunRecord
 from mlexp.extensions import db
 from mlexp.models import (Dataset, InputTag, Run, RunInput, RunModelLink)
 
 INFO_COLUMNS = (Run.id, Run.uuid, Run.experiment_id, Run.iid, Run.name, Run.user_id, Run.status,
                 Run.start_time, Run.end_time, Run.lifecycle_stage)
 _IN_CHUNK = 5000
-
-
-@dataclass
-class MetricValue:
-    key: str
-    value: float
-    is_nan: bool
-    timestamp: int
-    step: int
-
-
-@dataclass
-class DatasetInputRecord:
-    name: str
-    digest: str
-    source_type: str
-    source: str
-    schema: str | None
-    profile: str | None
-    tags: list[tuple[str, str]] = field(default_factory=list)
-
-
-@dataclass
-class RunRecord:
-    """A run's info, params, tags and latest metrics; attribute names match models.Run."""
-
-    id: int
-    uuid: str
-    experiment_id: int
-    iid: int
-    name: str
-    user_id: str
-    status: str
-    start_time: int
-    end_time: int | None
-    lifecycle_stage: str
-    params: list[tuple[str, str]] = field(default_factory=list)
-    tags: list[tuple[str, str]] = field(default_factory=list)
-    metrics: list[MetricValue] = field(default_factory=list)
-    inputs: list[DatasetInputRecord] = field(default_factory=list)
-    model_inputs: list[str] = field(default_factory=list)
-    model_outputs: list[tuple[str, int]] = field(default_factory=list)
-
-    @property
-    def artifact_uri(self) -> str:
-        return names.run_artifact_uri(self.experiment_id, self.iid)
 
 
 def _rows(session, sql: str, ids: list[int]) -> list[tuple]:

@@ -18,7 +18,8 @@ from mlexp.services import page_token_secret
 from mlexp.search.sql import keyset_after, order_clauses, run_condition, run_sort
 from mlexp.services.experiments import VIEW_TYPES, get_experiment, require_active_experiment
 from mlexp.services.prepared import DbapiWriter, Prepared
-from mlexp.services.run_records import INFO_COLUMNS, RunRecord, load_record, load_records
+from mlexp.domain import RunRecord
+from mlexp.services.run_records import INFO_COLUMNS, load_record, load_records
 from mlexp.services.transaction import dbapi_write_transaction, write_transaction
 from mlexp.validation import page_size, parse_experiment_id, validate_run_name, validate_tag
 
