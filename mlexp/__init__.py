@@ -10,7 +10,7 @@ PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def create_app(test_config: dict | None = None, *, instance_path: str | None = None) -> Flask:
     """Build the app in named steps: config → extensions → tables → blueprints → gate → errors → cli →
-    access log → WSGI stack (gate, then the logging fast lane, then Flask)."""
+    access log → WSGI stack (gate, then the logging lane, then Flask)."""
     instance_path = os.path.abspath(
         instance_path or os.environ.get("MLEXP_INSTANCE") or os.path.join(PROJECT_ROOT, "instance")
     )
@@ -122,8 +122,8 @@ def _register_access_log(app: Flask) -> None:
 
 def _install_wsgi_stack(app: Flask) -> None:
     """Every request meets the gate first (http/gate.py); admitted `mlflow.log_metric` and
-    log-batch calls are then answered beside Flask (api/fast_lane.py), the rest by Flask."""
-    from mlexp.api.fast_lane import LoggingFastLane
+    log-batch calls are then answered by the logging lane (api/logging_lane.py), the rest by Flask."""
+    from mlexp.api.logging_lane import LoggingLane
     from mlexp.http.gate import install_gate_middleware
 
-    install_gate_middleware(app, LoggingFastLane(app, app.wsgi_app))
+    install_gate_middleware(app, LoggingLane(app, app.wsgi_app))

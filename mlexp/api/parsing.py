@@ -117,9 +117,18 @@ def parse(schema_class: type[Schema]) -> dict:
             the message names each offending parameter.
     """
     schema = _schema(schema_class)
-    data = _query_arguments(schema) if request.method in ("GET", "HEAD") else json_body()
+    return load(schema_class, _query_arguments(schema) if request.method in ("GET", "HEAD") else json_body())
+
+
+def load(schema_class: type[Schema], data: dict) -> dict:
+    """Load already-read request data with the request schema `schema_class` (no Flask needed).
+
+    Raises:
+        InvalidParameter: a missing required field or a value of the wrong type; the message
+            names each offending parameter.
+    """
     try:
-        return schema.load(data)
+        return _schema(schema_class).load(data)
     except ValidationError as exc:
         phrases = _describe(exc.messages)
         raise InvalidParameter("; ".join(phrases) + ". See the API docs for request parameters.") from exc

@@ -3,7 +3,7 @@ import orjson
 from flask import Blueprint, Response
 
 from mlexp.http.access import current_principal
-from mlexp.api.parsing import json_body, parse
+from mlexp.api.parsing import load, parse
 from mlexp.schemas.runs import (CreateRunRequest, DeleteRunRequest, DeleteTagRequest,
                                 GetRunRequest, LogBatchRequest, LogInputsRequest, LogMetricRequest,
                                 LogOutputsRequest, LogParamRequest,
@@ -52,14 +52,10 @@ def restore_run():
     return {}
 
 
-@bp.post("/runs/log-metric")
-def log_metric():
-    record_metric(fast_log_metric(json_body()) or parse(LogMetricRequest))
-    return {}
-
-
-def record_metric(req: dict) -> None:
-    """LogMetric's service call, shared with the logging fast lane (api/fast_lane.py)."""
+def log_metric(body: dict) -> None:
+    """LogMetric (served by the logging lane, api/logging_lane.py, not by a Flask route): the
+    client's usual body read by hand, anything else by the schema, which words every error."""
+    req = fast_log_metric(body) or load(LogMetricRequest, body)
     run_data.log_metric(req["run_id"], req["metric"])
 
 
@@ -84,15 +80,9 @@ def delete_tag():
     return {}
 
 
-@bp.post("/runs/log-batch")
-def log_batch():
-    """LogBatch: metrics, params and tags land together or not at all."""
-    record_batch(fast_log_batch(json_body()) or parse(LogBatchRequest))
-    return {}
-
-
-def record_batch(req: dict) -> None:
-    """LogBatch's service call, shared with the logging fast lane (api/fast_lane.py)."""
+def log_batch(body: dict) -> None:
+    """LogBatch (served by the logging lane): metrics, params and tags land together or not at all."""
+    req = fast_log_batch(body) or load(LogBatchRequest, body)
     run_data.log_batch(req["run_id"], metrics=req["metrics"], params=req["params"], tags=req["tags"])
 
 

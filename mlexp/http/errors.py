@@ -32,6 +32,18 @@ def api_error_response(error: MlflowError):
                                       headers=CHALLENGE if isinstance(error, Unauthenticated) else None)
 
 
+def as_mlflow_error(error: Exception, method: str, path: str) -> MlflowError:
+    """What the client is told of any failure that is not an HTTP error: a domain error as it is,
+    a value the database refuses (on PostgreSQL: out of a column's range, a NUL character…) as
+    the request's fault in the database's words, and anything else as an internal error, logged."""
+    if isinstance(error, MlflowError):
+        return error
+    if isinstance(error, DataError):
+        return InvalidParameter(f"A value cannot be stored: {error.orig}".strip())
+    log.error("Unhandled error on %s %s", method, path, exc_info=error)
+    return MlflowError(f"Internal error: {type(error).__name__}")
+
+
 def from_http_error(error: HTTPException) -> MlflowError:
     """An HTTP error as MLflow's client understands it, keeping a 4xx status that says more."""
     if error.code == 404:
@@ -62,18 +74,10 @@ def register_error_handlers(app: Flask, render_page: Callable[[MlflowError], obj
             return render_page(EndpointNotFound(f"Nothing at {request.path}"))
         return error  # Werkzeug's own page (a stale form's 400, a 405…)
 
-    def unstorable_value(error: DataError):
-        """A value the database refuses (on PostgreSQL: out of a column's range, a NUL
-        character…) is the request's fault; say what the database said."""
-        return domain_error(InvalidParameter(f"A value cannot be stored: {error.orig}".strip()))
-
-    def unexpected_error(error: Exception):
+    def any_error(error: Exception):
         if isinstance(error, HTTPException):
             return http_error(error)
-        log.exception("Unhandled error on %s %s", request.method, request.path)
-        return domain_error(MlflowError(f"Internal error: {type(error).__name__}"))
+        return domain_error(as_mlflow_error(error, request.method, request.path))
 
-    app.register_error_handler(MlflowError, domain_error)
     app.register_error_handler(HTTPException, http_error)
-    app.register_error_handler(DataError, unstorable_value)
-    app.register_error_handler(Exception, unexpected_error)
+    app.register_error_handler(Exception, any_error)

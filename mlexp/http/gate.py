@@ -8,7 +8,7 @@ client) reaches GateMiddleware first, before anything reads the body.
 
 A refusal is not answered here: the request goes on to Flask with its refusal, and Flask's
 error handlers answer it as they answer any error (MLflow's error JSON on the API, a page or a
-redirect to the log-in page elsewhere). Only an admitted request reaches the logging fast lane.
+redirect to the log-in page elsewhere). Only an admitted request reaches the logging lane.
 """
 from __future__ import annotations
 
@@ -209,5 +209,5 @@ def register_gate(app: Flask) -> None:
 
 
 def install_gate_middleware(app: Flask, admitted_app) -> None:
-    """app.wsgi_app becomes: gate → admitted_app (the fast lane, then Flask) or, refused, Flask."""
+    """app.wsgi_app becomes: gate → admitted_app (the logging lane, then Flask) or, refused, Flask."""
     app.wsgi_app = GateMiddleware(app.extensions["mlexp.gate"], admitted_app, app.wsgi_app)

@@ -18,6 +18,7 @@ import pytest
 from mlexp.services import tokens as token_service
 from tests.api.helpers import tags_of
 from tests.databases import make_app
+from tests.routes import routes
 
 API = "/api/2.0/mlflow"
 AJAX = "/ajax-api/2.0/mlflow"
@@ -110,13 +111,13 @@ def login(client, token: str, next_path: str | None = None):
 
 
 def rules(app, *, api: bool):
-    """(rule, method, url) for every route of the API (api=True) or of the pages."""
-    for rule in app.url_map.iter_rules():
-        if rule.rule.startswith(API_PREFIXES) != api:
+    """(route, method, url) for every route of the API (api=True) or of the pages."""
+    for route in routes(app):
+        if route.rule.startswith(API_PREFIXES) != api:
             continue
-        url = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: str(RULE_VALUES[m.group(1)]), rule.rule)
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            yield rule, method, url
+        url = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: str(RULE_VALUES[m.group(1)]), route.rule)
+        for method in sorted(route.methods):
+            yield route, method, url
 
 
 def call(client, method: str, url: str, headers=None):

@@ -32,6 +32,7 @@ from mlexp.upload_files import TEMP_PREFIX
 from mlexp.errors import HTTP_STATUS, ErrorCode
 from tests.databases import make_app
 from tests.fuzz.seed import revive, seed
+from tests.routes import routes
 from tests.fuzz.strategies import (CONTENT_TYPES, FILTERS, HEADERS, JSON_VALUES, MANY_ORDER_KEYS,
                                    NASTY_TEXT, ORDER_BY_LISTS, PAGE_TOKENS, RAW_BODIES, RAW_QUERIES,
                                    SANE_TEXT, TEXT, loose_body, mix, schema_body, valid_search)
@@ -72,19 +73,20 @@ class Endpoint:
 def api_endpoints(app) -> list[Endpoint]:
     """Every (rule, method) under the API prefixes, with the request schema its view parses."""
     found = []
-    for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith(API_PREFIXES):
+    for route in routes(app):
+        if not route.rule.startswith(API_PREFIXES):
             continue
-        schema = _request_schema(app.view_functions[rule.endpoint])
-        found += [Endpoint(rule.rule, m, schema) for m in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+        schema = _request_schema(route.view)
+        found += [Endpoint(route.rule, m, schema) for m in sorted(route.methods)]
     return sorted(found, key=lambda e: (e.rule, e.method))
 
 
 def _request_schema(view):
-    """The schema named in the view's `parse(XRequest)` (or `parse(XRequest())`) call, or None."""
+    """The schema named in the view's `parse(XRequest)` (or `parse(XRequest())`, or
+    `load(XRequest, body)`) call, or None."""
     view = inspect.unwrap(view)
-    match = re.search(r"\bparse\((\w+)(?:\(\))?\)", inspect.getsource(view))
-    found = view.__globals__.get(match.group(1)) if match else None
+    match = re.search(r"\b(?:parse\((\w+)(?:\(\))?\)|load\((\w+), )", inspect.getsource(view))
+    found = view.__globals__.get(match.group(1) or match.group(2)) if match else None
     if isinstance(found, type) and issubclass(found, Schema):
         return found()
     return found if isinstance(found, Schema) else None
