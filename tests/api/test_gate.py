@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.api.test_access import add_token, login, page_csrf, revoke
+from tests.api.credentials import add_token, login, page_csrf, revoke
 from tests.databases import make_app
 
 API = "/api/2.0/mlflow"

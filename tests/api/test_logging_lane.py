@@ -13,7 +13,7 @@ from mlexp.api import logging_lane
 from mlexp.http.gate import ADMISSION, Admission, GateMiddleware
 from mlexp.services import run_data
 from tests.api.helpers import INVALID, NOT_FOUND, assert_error, now_ms
-from tests.api.test_access import add_token, basic, bearer
+from tests.api.credentials import add_token, basic, bearer
 from tests.conftest import Api
 from tests.databases import make_app
 
