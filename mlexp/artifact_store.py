@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mlexp.errors import InvalidParameter, NotFound
-from mlexp.nofollow import LinkOnPath, entry_mode, open_folder, remove_entry, remove_quietly
-from mlexp.upload_files import TEMP_PREFIX, SpooledBody, abandoned, is_temp_name, locked_temp_file
+from mlexp.nofollow import LinkOnPath, entry_mode, open_folder, remove_entry
+from mlexp.upload_files import (TEMP_PREFIX, SpooledBody, abandoned, is_temp_name, locked_temp_file,
+                                removed_on_failure, rename_into_place)
 
 # File systems refuse longer names (NAME_MAX); the path cap also bounds the folder depth.
 MAX_NAME_BYTES = 255
@@ -221,25 +222,20 @@ def _write_new(folder: int, name: str, relative: str, body: "Iterable[bytes] | S
                max_bytes: int | None) -> int:
     """Copy the body into a locked temp file in the open `folder` and rename it to `name`."""
     fd, temp = locked_temp_file(folder)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            if isinstance(body, SpooledBody):
-                written = body.copy_to(out.fileno())
-                if written != body.size:
-                    raise InvalidParameter(f"Upload of {relative!r} ended after {written} of "
-                                           f"{body.size} bytes")
-            else:
-                written = 0
-                for chunk in body:
-                    written += len(chunk)
-                    _check_size(relative, written, max_bytes)
-                    out.write(chunk)
-            out.flush()
-            os.fchmod(fd, 0o644)
-            os.replace(temp, name, src_dir_fd=folder, dst_dir_fd=folder)
-    except BaseException:
-        remove_quietly(folder, temp)
-        raise
+    with removed_on_failure(folder, temp), os.fdopen(fd, "wb") as out:
+        if isinstance(body, SpooledBody):
+            written = body.copy_to(out.fileno())
+            if written != body.size:
+                raise InvalidParameter(f"Upload of {relative!r} ended after {written} of "
+                                       f"{body.size} bytes")
+        else:
+            written = 0
+            for chunk in body:
+                written += len(chunk)
+                _check_size(relative, written, max_bytes)
+                out.write(chunk)
+        out.flush()
+        rename_into_place(folder, fd, temp, name)
     return written
 
 

@@ -6,6 +6,7 @@ import fcntl
 import os
 import secrets
 import stat
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from mlexp.nofollow import remove_quietly
@@ -41,15 +42,11 @@ class SpooledBody:
             os.link(self.path, temp, dst_dir_fd=folder, follow_symlinks=False)
         except (OSError, ValueError, AttributeError, TypeError):
             return False
-        try:
+        with removed_on_failure(folder, temp):
             if not os.path.samestat(os.stat(temp, dir_fd=folder, follow_symlinks=False), spool):
                 remove_quietly(folder, temp)
                 return False
-            os.fchmod(fd, 0o644)
-            os.replace(temp, name, src_dir_fd=folder, dst_dir_fd=folder)
-        except BaseException:
-            remove_quietly(folder, temp)
-            raise
+            rename_into_place(folder, fd, temp, name)
         return True
 
     def copy_to(self, out_fd: int) -> int:
@@ -83,6 +80,24 @@ def is_temp_name(relative: str) -> bool:
 
 def _temp_name() -> str:
     return TEMP_PREFIX + secrets.token_hex(8)
+
+
+@contextmanager
+def removed_on_failure(folder: int, temp: str):
+    """Whatever fails between making the temp file `temp` in the open `folder` and renaming it,
+    the temp file goes with it (and the error is raised on), so no half upload is left behind."""
+    try:
+        yield
+    except BaseException:
+        remove_quietly(folder, temp)
+        raise
+
+
+def rename_into_place(folder: int, fd: int, temp: str, name: str) -> None:
+    """Publish a finished temp file: readable by all, then renamed over `name` in one step, so
+    a reader sees the old file or the new one, never half of it."""
+    os.fchmod(fd, 0o644)
+    os.replace(temp, name, src_dir_fd=folder, dst_dir_fd=folder)
 
 
 def locked_temp_file(folder: int) -> tuple[int, str]:
