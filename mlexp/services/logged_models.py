@@ -1,7 +1,7 @@
 """MLflow 3 logged models: created by every log_model call, finalized once files are uploaded."""
 import uuid
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import exists, select
 
 from mlexp.clock import now_ms
 from mlexp.errors import InvalidParameter, NotFound
@@ -14,7 +14,7 @@ from mlexp.services import page_token_secret
 from mlexp.search.sql import compare
 from mlexp.services.experiments import get_experiment, require_active_experiment
 from mlexp.services.runs import get_run_row
-from mlexp.services.transaction import write_transaction
+from mlexp.services.transaction import delete_one, update_row, write_transaction
 from mlexp.validation import page_size, validate_param, validate_tag
 from mlexp.validation.registry import validate_final_status, validate_logged_model_name
 
@@ -67,19 +67,12 @@ def create_logged_model(experiment_id: str, *, name: str | None, model_type: str
 def finalize_logged_model(model_id: str, status: str) -> LoggedModel:
     """Raises: NotFound; InvalidParameter for a status other than READY or UPLOAD_FAILED."""
     validate_final_status(status)
-    with write_transaction():
-        model = get_logged_model(model_id)
-        model.status = status
-        model.last_updated_time = now_ms()
-    return model
+    return update_row(get_logged_model, model_id, status=status)
 
 
 def delete_logged_model(model_id: str) -> None:
     """Soft delete: the model disappears from get and search. Raises: NotFound."""
-    with write_transaction():
-        model = get_logged_model(model_id)
-        model.lifecycle_stage = DELETED
-        model.last_updated_time = now_ms()
+    update_row(get_logged_model, model_id, lifecycle_stage=DELETED)
 
 
 def set_logged_model_tags(model_id: str, tags: list[dict]) -> LoggedModel:
@@ -98,10 +91,9 @@ def delete_logged_model_tag(model_id: str, key: str) -> None:
     """Raises: NotFound for an unknown model or tag."""
     with write_transaction() as session:
         model = get_logged_model(model_id)
-        result = session.execute(delete(LoggedModelTag).where(
-            LoggedModelTag.model_pk == model.id, LoggedModelTag.key == key))
-        if result.rowcount == 0:
-            raise NotFound(f"No tag with key {key!r} on logged model {model_id}")
+        delete_one(session, LoggedModelTag, LoggedModelTag.model_pk == model.id,
+                   LoggedModelTag.key == key,
+                   missing=f"No tag with key {key!r} on logged model {model_id}")
 
 
 def log_logged_model_params(model_id: str, params: list[dict]) -> None:

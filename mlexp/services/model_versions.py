@@ -13,7 +13,7 @@ from mlexp.search.paging import decode_page_token, encode_page_token
 from mlexp.services import page_token_secret
 from mlexp.search.sql import compare
 from mlexp.services.registry import parse_version_number, alias_version, get_registered_model
-from mlexp.services.transaction import write_transaction
+from mlexp.services.transaction import delete_one, update_row, write_transaction
 from mlexp.validation import page_size, validate_description
 from mlexp.validation.registry import (ACTIVE_STAGES, MODELS_URI, RUNS_URI, canonical_stage,
                                        transition_target, validate_registry_tag,
@@ -76,11 +76,7 @@ def create_model_version(name: str, source: str, *, run_id: str | None = None,
 def update_model_version(name: str, version: str, description: str | None) -> ModelVersion:
     """Raises: NotFound; InvalidParameter for an over-long description."""
     validate_description("model version", description)
-    with write_transaction():
-        found = get_model_version(name, version)
-        found.description = description
-        found.last_updated_time = now_ms()
-    return found
+    return update_row(get_model_version, name, version, description=description)
 
 
 def transition_stage(name: str, version: str, stage: str, archive_existing: bool) -> ModelVersion:
@@ -121,10 +117,9 @@ def delete_version_tag(name: str, version: str, key: str) -> None:
     """Raises: NotFound for the version or the tag."""
     with write_transaction() as session:
         found = get_model_version(name, version)
-        result = session.execute(delete(ModelVersionTag).where(
-            ModelVersionTag.version_pk == found.id, ModelVersionTag.key == key))
-        if result.rowcount == 0:
-            raise NotFound(f"No tag with key {key!r} on model version {name}/{version}")
+        delete_one(session, ModelVersionTag, ModelVersionTag.version_pk == found.id,
+                   ModelVersionTag.key == key,
+                   missing=f"No tag with key {key!r} on model version {name}/{version}")
 
 
 def latest_versions(model: RegisteredModel, stages: list[str] | None = None) -> list[ModelVersion]:

@@ -1,5 +1,5 @@
 """The model registry: registered models, their tags and aliases."""
-from sqlalchemy import and_, delete, exists, not_, select
+from sqlalchemy import and_, exists, not_, select
 
 from mlexp.clock import now_ms
 from mlexp.errors import AlreadyExists, NotFound
@@ -10,7 +10,7 @@ from mlexp.search.filter import Comparison, parse_registered_model_filter
 from mlexp.search.paging import decode_page_token, encode_page_token
 from mlexp.services import page_token_secret
 from mlexp.search.sql import compare
-from mlexp.services.transaction import write_transaction
+from mlexp.services.transaction import delete_one, update_row, write_transaction
 from mlexp.validation import page_size, parse_integer_id, validate_description
 from mlexp.validation.registry import validate_alias, validate_model_name, validate_registry_tag
 
@@ -61,11 +61,7 @@ def rename_registered_model(name: str, new_name: str) -> RegisteredModel:
 def update_registered_model(name: str, description: str | None) -> RegisteredModel:
     """Raises: NotFound; InvalidParameter for an over-long description."""
     validate_description("registered model", description)
-    with write_transaction():
-        model = get_registered_model(name)
-        model.description = description
-        model.last_updated_time = now_ms()
-    return model
+    return update_row(get_registered_model, name, description=description)
 
 
 def delete_registered_model(name: str) -> None:
@@ -86,10 +82,9 @@ def delete_registered_model_tag(name: str, key: str) -> None:
     """Raises: NotFound for the model or the tag."""
     with write_transaction() as session:
         model = get_registered_model(name)
-        result = session.execute(delete(RegisteredModelTag).where(
-            RegisteredModelTag.model_pk == model.id, RegisteredModelTag.key == key))
-        if result.rowcount == 0:
-            raise NotFound(f"No tag with key {key!r} on registered model {name}")
+        delete_one(session, RegisteredModelTag, RegisteredModelTag.model_pk == model.id,
+                   RegisteredModelTag.key == key,
+                   missing=f"No tag with key {key!r} on registered model {name}")
 
 
 def set_alias(name: str, alias: str, version: str) -> None:
@@ -109,10 +104,9 @@ def delete_alias(name: str, alias: str) -> None:
     """Raises: NotFound for the model or the alias."""
     with write_transaction() as session:
         model = get_registered_model(name)
-        result = session.execute(delete(RegisteredModelAlias).where(
-            RegisteredModelAlias.model_pk == model.id, RegisteredModelAlias.alias == alias))
-        if result.rowcount == 0:
-            raise NotFound(f"Registered model alias {alias} not found.")
+        delete_one(session, RegisteredModelAlias, RegisteredModelAlias.model_pk == model.id,
+                   RegisteredModelAlias.alias == alias,
+                   missing=f"Registered model alias {alias} not found.")
 
 
 def alias_version(name: str, alias: str) -> tuple[RegisteredModel, int]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from sqlalchemy import bindparam, delete, select, tuple_, update
+from sqlalchemy import bindparam, select, tuple_, update
 
 from mlexp.domain import MetricPoint
 from mlexp.errors import InvalidParameter, NotFound
@@ -12,7 +12,7 @@ from mlexp.models import (ExperimentKey, LatestMetric, LoggedModel, Metric, Para
 from mlexp.services.runs import (RUN_NAME_TAG, UPSERT_RUN_TAGS, RunRef, get_active_run,
                                  insert_statement, writable_run)
 from mlexp.services.prepared import DbapiWriter, Prepared
-from mlexp.services.transaction import dbapi_write_transaction, write_transaction
+from mlexp.services.transaction import dbapi_write_transaction, delete_one, write_transaction
 from mlexp.validation import (duplicate_keys, validate_batch_sizes, validate_key, validate_param,
                               validate_tag)
 
@@ -169,6 +169,5 @@ def delete_tag(run_id: str, key: str) -> None:
     """Raises: NotFound for an unknown run or tag; InvalidParameter for a deleted run."""
     with write_transaction() as session:
         run = get_active_run(run_id)
-        result = session.execute(delete(RunTag).where(RunTag.run_id == run.id, RunTag.key == key))
-        if result.rowcount == 0:
-            raise NotFound(f"No tag with name: {key} in run with id {run_id}")
+        delete_one(session, RunTag, RunTag.run_id == run.id, RunTag.key == key,
+                   missing=f"No tag with name: {key} in run with id {run_id}")

@@ -2,10 +2,12 @@
 from contextlib import contextmanager
 
 from flask import current_app
+from sqlalchemy import delete
 from sqlalchemy.exc import DataError, OperationalError
 
 from mlexp.storage.database import WRITE_OPTION, WRITERS_LOCK
-from mlexp.errors import Busy
+from mlexp.clock import now_ms
+from mlexp.errors import Busy, NotFound
 from mlexp.extensions import db
 
 
@@ -61,6 +63,30 @@ def write_transaction():
         except BaseException:
             session.rollback()
             raise
+
+
+def update_row(load, *key, **changes):
+    """Load a row with `load(*key)`, set `changes` and its last_updated_time, and commit; the row.
+
+    Raises:
+        What `load` raises (NotFound for an unknown key).
+    """
+    with write_transaction():
+        row = load(*key)
+        for name, value in changes.items():
+            setattr(row, name, value)
+        row.last_updated_time = now_ms()
+    return row
+
+
+def delete_one(session, table, *where, missing: str) -> None:
+    """Delete the row of `table` that `where` names, as MLflow deletes a tag or an alias.
+
+    Raises:
+        NotFound: with the message `missing`, when there is no such row.
+    """
+    if session.execute(delete(table).where(*where)).rowcount == 0:
+        raise NotFound(missing)
 
 
 @contextmanager
