@@ -1,11 +1,11 @@
 """The mlflow-artifacts API (proxied artifact storage) and the tracking-side artifact listing."""
 import io
-import os
 
-from flask import Blueprint, request, send_file
+from flask import Blueprint, request
 
 from mlexp.api.parsing import parse
 from mlexp.errors import EndpointNotFound, NotImplementedByServer
+from mlexp.http.downloads import attachment
 from mlexp.schemas.artifacts import FileInfoSchema, ListArtifactsRequest, ListRunArtifactsRequest
 from mlexp.services import artifacts
 from mlexp.upload_files import SpooledBody
@@ -48,11 +48,7 @@ def upload_artifact(artifact_path):
 @bp.get("/artifacts/<path:artifact_path>")
 def download_artifact(artifact_path):
     """DownloadArtifact: an attachment with Content-Length, and Range support to resume."""
-    path = artifacts.artifact_file(artifact_path)
-    response = send_file(path, as_attachment=True, download_name=os.path.basename(path),
-                         mimetype="application/octet-stream", conditional=True, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment(artifacts.artifact_file(artifact_path))
 
 
 @bp.get("/artifacts")

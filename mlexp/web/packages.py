@@ -1,8 +1,7 @@
 """Package registry pages and the plain file download a person can curl."""
-import os
+from flask import Blueprint, render_template
 
-from flask import Blueprint, render_template, send_file
-
+from mlexp.http.downloads import attachment
 from mlexp.services import packages
 
 bp = Blueprint("packages", __name__)
@@ -27,8 +26,4 @@ def version(name, iid):
 @bp.get("/packages/<name>/<int:iid>/files/<path:path>")
 def download(name, iid, path):
     """`curl -O` friendly: an attachment with Content-Length, Range and nosniff."""
-    full = packages.version_file_path(name, iid, path)
-    response = send_file(full, as_attachment=True, download_name=os.path.basename(full),
-                         mimetype="application/octet-stream", conditional=True, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment(packages.version_file_path(name, iid, path))
