@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from mlexp import names
 from mlexp.clock import now_ms
 from mlexp.extensions import db
-from mlexp.models.columns import ACTIVE, Int64
+from mlexp.models.columns import ACTIVE, Int64, same_as_creation_time
 
 
 class LoggedModel(db.Model):
@@ -23,7 +23,7 @@ class LoggedModel(db.Model):
     status: Mapped[str] = mapped_column(String(32), default="LOGGED_MODEL_PENDING")
     status_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     creation_time: Mapped[int] = mapped_column(Int64, default=lambda: now_ms())
-    last_updated_time: Mapped[int] = mapped_column(Int64, default=lambda: now_ms())
+    last_updated_time: Mapped[int] = mapped_column(Int64, default=same_as_creation_time)
     lifecycle_stage: Mapped[str] = mapped_column(String(32), default=ACTIVE)
 
     tags: Mapped[list["LoggedModelTag"]] = relationship(

@@ -4,7 +4,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mlexp.clock import now_ms
 from mlexp.extensions import db
-from mlexp.models.columns import Int64
+from mlexp.models.columns import Int64, same_as_creation_time
 
 
 class RegisteredModel(db.Model):
@@ -17,7 +17,7 @@ class RegisteredModel(db.Model):
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     user_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
     creation_time: Mapped[int] = mapped_column(Int64, default=lambda: now_ms())
-    last_updated_time: Mapped[int] = mapped_column(Int64, default=lambda: now_ms())
+    last_updated_time: Mapped[int] = mapped_column(Int64, default=same_as_creation_time)
     # The last version number handed out; versions are never renumbered or reused.
     last_version: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -64,7 +64,7 @@ class ModelVersion(db.Model):
     current_stage: Mapped[str] = mapped_column(String(20), default="None")
     status: Mapped[str] = mapped_column(String(32), default="READY")
     creation_time: Mapped[int] = mapped_column(Int64, default=lambda: now_ms())
-    last_updated_time: Mapped[int] = mapped_column(Int64, default=lambda: now_ms())
+    last_updated_time: Mapped[int] = mapped_column(Int64, default=same_as_creation_time)
 
     registered_model: Mapped[RegisteredModel] = relationship(back_populates="versions")
     tags: Mapped[list["ModelVersionTag"]] = relationship(

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from mlexp import names
 from mlexp.clock import now_ms
 from mlexp.extensions import db
-from mlexp.models.columns import ACTIVE, Int64
+from mlexp.models.columns import ACTIVE, Int64, same_as_creation_time
 
 MODEL_ID_PRESENT = "model_id IS NOT NULL"
 NEGATIVE_ZERO = "negative_zero"  # the condition of ix_metrics_negative_zero (true, not NULL)
@@ -21,7 +21,7 @@ class Experiment(db.Model):
     name: Mapped[str] = mapped_column(String(500), unique=True)
     lifecycle_stage: Mapped[str] = mapped_column(String(32), default=ACTIVE)
     creation_time: Mapped[int] = mapped_column(Int64, default=lambda: now_ms())
-    last_update_time: Mapped[int] = mapped_column(Int64, default=lambda: now_ms())
+    last_update_time: Mapped[int] = mapped_column(Int64, default=same_as_creation_time)
     # The IID of the last run created here; bumped atomically so IIDs stay gapless per experiment.
     last_run_iid: Mapped[int] = mapped_column(Integer, default=0)
 
