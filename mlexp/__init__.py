@@ -50,7 +50,7 @@ def _init_json(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from mlexp.artifact_store import ArtifactStore
+    from mlexp.artifacts.store import ArtifactStore
     from mlexp.storage.database import configure_engine
     from mlexp.extensions import db
 
@@ -58,7 +58,7 @@ def _init_extensions(app: Flask) -> None:
     configure_engine(app)
     store = ArtifactStore(app.config["PACKAGES_DIR"])
     store.remove_stale_uploads()  # temp files of uploads a crash cut off; live uploads hold a lock
-    app.extensions["mlexp.artifact_store"] = store
+    app.extensions["mlexp.artifacts.store"] = store
 
 
 def _init_tables(app: Flask) -> None:

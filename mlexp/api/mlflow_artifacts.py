@@ -8,7 +8,7 @@ from mlexp.errors import EndpointNotFound, NotImplementedByServer
 from mlexp.http.downloads import attachment
 from mlexp.schemas.artifacts import FileInfoSchema, ListArtifactsRequest, ListRunArtifactsRequest
 from mlexp.services import artifacts
-from mlexp.upload_files import SpooledBody
+from mlexp.artifacts.upload_files import SpooledBody
 
 CHUNK_BYTES = 1024 * 1024
 

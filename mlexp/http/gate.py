@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from flask import Flask, g, request
 
-from mlexp.artifact_store import UploadTooLarge
+from mlexp.artifacts.store import UploadTooLarge
 from mlexp.errors import InvalidParameter, MlflowError, PermissionDenied, Unauthenticated
 from mlexp.http import paths
 from mlexp.http.access import AccessState, credentials_from, session_key_from

@@ -37,7 +37,7 @@ from mlexp.http.errors import error_json
 from mlexp.http.gate import ADMISSION, Gate, RequestHead
 from mlexp.http.headers import HEADERS
 from mlexp.http.paths import is_api_path
-from mlexp.upload_files import TEMP_PREFIX
+from mlexp.artifacts.upload_files import TEMP_PREFIX
 
 try:
     import fcntl

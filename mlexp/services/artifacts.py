@@ -9,18 +9,18 @@ from flask import current_app
 from sqlalchemy import select
 
 from mlexp import names
-from mlexp.artifact_store import ArtifactStore, FileInfo, safe_relative_path
+from mlexp.artifacts.store import ArtifactStore, FileInfo, safe_relative_path
 from mlexp.errors import InvalidParameter, NotFound
 from mlexp.extensions import db
 from mlexp.models import ACTIVE, Run
 from mlexp.services.experiments import get_experiment
 from mlexp.services.logged_models import get_logged_model
 from mlexp.services.runs import get_run_row
-from mlexp.upload_files import SpooledBody
+from mlexp.artifacts.upload_files import SpooledBody
 from mlexp.validation import parse_id
 
 def store() -> ArtifactStore:
-    return current_app.extensions["mlexp.artifact_store"]
+    return current_app.extensions["mlexp.artifacts.store"]
 
 
 def _check_writable(relative: str) -> None:

@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from mlexp import names
-from mlexp.artifact_store import FileInfo
+from mlexp.artifacts.store import FileInfo
 from mlexp.errors import NotFound
 from mlexp.extensions import db
 from mlexp.models import Experiment, Run
 from mlexp.services.artifacts import store
-from mlexp.upload_files import TEMP_PREFIX
+from mlexp.artifacts.upload_files import TEMP_PREFIX
 from mlexp.validation import parse_id
 
 @dataclass(frozen=True)

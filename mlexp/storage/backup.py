@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from mlexp import names
 from mlexp.storage.database import sqlite_file
-from mlexp.upload_files import TEMP_PREFIX
+from mlexp.artifacts.upload_files import TEMP_PREFIX
 
 MANIFEST = "mlexp-backup.json"
 FORMAT = "mlexp-backup"

@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 
 from mlexp import create_app
-from mlexp.upload_files import TEMP_PREFIX
+from mlexp.artifacts.upload_files import TEMP_PREFIX
 from mlexp.cli import backup_command, restore_command
 
 pytestmark = pytest.mark.sqlite_only  # backup and restore support SQLite only

@@ -28,7 +28,7 @@ from marshmallow import Schema
 from marshmallow import fields as mm
 from sqlalchemy import create_engine
 
-from mlexp.upload_files import TEMP_PREFIX
+from mlexp.artifacts.upload_files import TEMP_PREFIX
 from mlexp.errors import HTTP_STATUS, ErrorCode
 from tests.databases import make_app
 from tests.fuzz.seed import revive, seed

@@ -4,9 +4,9 @@ import os
 
 import pytest
 
-from mlexp.artifact_store import ArtifactStore
+from mlexp.artifacts.store import ArtifactStore
 from mlexp.errors import InvalidParameter, NotFound
-from mlexp.upload_files import TEMP_PREFIX
+from mlexp.artifacts.upload_files import TEMP_PREFIX
 
 
 def test_stale_upload_is_removed_when_no_writer_holds_it(tmp_path):

@@ -5,9 +5,9 @@ import tempfile
 
 import pytest
 
-from mlexp.artifact_store import ArtifactStore
-from mlexp.nofollow import LinkOnPath
-from mlexp.upload_files import TEMP_PREFIX, SpooledBody
+from mlexp.artifacts.store import ArtifactStore
+from mlexp.artifacts.nofollow import LinkOnPath
+from mlexp.artifacts.upload_files import TEMP_PREFIX, SpooledBody
 
 BODY = b"0123456789" * 1000
 

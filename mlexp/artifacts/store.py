@@ -2,7 +2,7 @@
 
 Every path is validated before it touches the disk, uploads land in a temporary file in the
 target folder and are renamed into place, so readers never see half a file. Uploads and deletes
-reach their folder name by name without following a symbolic link (mlexp.nofollow).
+reach their folder name by name without following a symbolic link (mlexp.artifacts.nofollow).
 """
 import os
 import re
@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mlexp.errors import InvalidParameter, NotFound
-from mlexp.nofollow import LinkOnPath, entry_mode, open_folder, remove_entry
-from mlexp.upload_files import (TEMP_PREFIX, SpooledBody, abandoned, is_temp_name, locked_temp_file,
+from mlexp.artifacts.nofollow import LinkOnPath, entry_mode, open_folder, remove_entry
+from mlexp.artifacts.upload_files import (TEMP_PREFIX, SpooledBody, abandoned, is_temp_name, locked_temp_file,
                                 removed_on_failure, rename_into_place)
 
 # File systems refuse longer names (NAME_MAX); the path cap also bounds the folder depth.

@@ -1,7 +1,7 @@
 """Temporary files of uploads: named with TEMP_PREFIX (hidden from every listing), locked while an
 upload is live, so a start-up cleanup can tell a crashed upload's leftover from a running one; and
 a request body the server already spooled to a file. Every name is relative to a folder the
-caller holds open (mlexp.nofollow), so no symbolic link is followed. No Flask, no DB."""
+caller holds open (mlexp.artifacts.nofollow), so no symbolic link is followed. No Flask, no DB."""
 import fcntl
 import os
 import secrets
@@ -9,7 +9,7 @@ import stat
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from mlexp.nofollow import remove_quietly
+from mlexp.artifacts.nofollow import remove_quietly
 
 TEMP_PREFIX = ".mlexp-upload-"
 _NEW_FILE = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
