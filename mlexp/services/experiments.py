@@ -63,13 +63,13 @@ def create_experiment(name: str, tags: list[dict] | None = None,
             "artifact_location cannot be chosen: mlexp stores every experiment's artifacts as "
             f"the package {names.package_name('<id>')} on this server"
         )
-    with write_transaction() as session:
+    with write_transaction() as tx:
         _check_name_free(name)
         experiment = Experiment(name=name)
         experiment.tags = [ExperimentTag(key=t["key"], value=t["value"]) for t in tags or []]
-        session.add(experiment)
+        tx.session.add(experiment)
         try:
-            session.flush()
+            tx.session.flush()
         except IntegrityError as exc:
             raise AlreadyExists(f"Experiment(name={name}) already exists") from exc
     return experiment
@@ -120,7 +120,7 @@ def delete_experiment(experiment_id: str) -> None:
         NotFound: no such active experiment.
         InvalidParameter: the Default experiment, which the client falls back to.
     """
-    with write_transaction() as session:
+    with write_transaction() as tx:
         experiment = get_experiment(experiment_id)
         if experiment.id == 0:
             raise InvalidParameter("Cannot delete the Default experiment '0'")
@@ -129,7 +129,7 @@ def delete_experiment(experiment_id: str) -> None:
         deleted_at = now_ms()
         experiment.lifecycle_stage = DELETED
         experiment.last_update_time = deleted_at
-        session.execute(
+        tx.session.execute(
             update(Run)
             .where(Run.experiment_id == experiment.id, Run.lifecycle_stage == ACTIVE)
             .values(lifecycle_stage=DELETED, deleted_time=deleted_at)
@@ -142,11 +142,11 @@ def restore_experiment(experiment_id: str) -> None:
     Raises:
         NotFound: no such deleted experiment (MLflow looks among deleted ones only).
     """
-    with write_transaction() as session:
+    with write_transaction() as tx:
         experiment = get_experiment(experiment_id)
         if experiment.lifecycle_stage != DELETED:
             raise NotFound(f"No deleted experiment with id={experiment_id} exists")
-        session.execute(
+        tx.session.execute(
             update(Run)
             .where(Run.experiment_id == experiment.id,
                    Run.deleted_time == experiment.last_update_time)
@@ -168,20 +168,20 @@ def require_active_experiment(experiment: Experiment) -> None:
 def set_experiment_tag(experiment_id: str, key: str, value: str) -> None:
     """Raises: NotFound, InvalidParameter (bad tag or deleted experiment)."""
     validate_experiment_tag(key, value)
-    with write_transaction() as session:
+    with write_transaction() as tx:
         experiment = get_experiment(experiment_id)
         require_active_experiment(experiment)
-        session.merge(ExperimentTag(experiment_id=experiment.id, key=key, value=value))
+        tx.session.merge(ExperimentTag(experiment_id=experiment.id, key=key, value=value))
         _touch(experiment)
 
 
 def delete_experiment_tag(experiment_id: str, key: str) -> None:
     """Raises: NotFound for an unknown experiment or tag; InvalidParameter if deleted."""
-    with write_transaction() as session:
+    with write_transaction() as tx:
         experiment = get_experiment(experiment_id)
         require_active_experiment(experiment)
-        tag = session.get(ExperimentTag, (experiment.id, key))
+        tag = tx.session.get(ExperimentTag, (experiment.id, key))
         if tag is None:
             raise NotFound(f"No tag with name: {key} in experiment with id {experiment_id}")
-        session.delete(tag)
+        tx.session.delete(tag)
         _touch(experiment)

@@ -26,7 +26,8 @@ def collect_garbage() -> GcReport:
     symbolic link loses only the link; one reached through a link is left (and reported).
     """
     report, folders = GcReport(), []
-    with write_transaction() as session:
+    with write_transaction() as tx:
+        session = tx.session
         experiments = list(session.scalars(select(Experiment).where(Experiment.lifecycle_stage == DELETED)))
         gone_experiment_ids = {e.id for e in experiments}
         runs = list(session.scalars(select(Run).where(Run.lifecycle_stage == DELETED)))

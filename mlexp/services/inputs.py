@@ -26,7 +26,8 @@ def log_inputs(run_id: str, datasets: list[dict], models: list[dict]) -> None:
         InvalidParameter: too many or malformed datasets, or the run is deleted.
     """
     validate_dataset_inputs(datasets)
-    with write_transaction() as session:
+    with write_transaction() as tx:
+        session = tx.session
         run = get_active_run(run_id)
         _link_models(session, run, models, "input")
         for item in datasets:
@@ -59,6 +60,6 @@ def log_outputs(run_id: str, models: list[dict]) -> None:
         NotFound: no such run, or a model that does not exist.
         InvalidParameter: the run is deleted.
     """
-    with write_transaction() as session:
+    with write_transaction() as tx:
         run = get_active_run(run_id)
-        _link_models(session, run, models, "output")
+        _link_models(tx.session, run, models, "output")

@@ -48,7 +48,7 @@ def create_logged_model(experiment_id: str, *, name: str | None, model_type: str
                 f"('{unique_params[param['key']]}' and '{param['value']}')")
     for tag in tags:
         validate_tag(tag["key"], tag["value"])
-    with write_transaction() as session:
+    with write_transaction() as tx:
         experiment = get_experiment(experiment_id)
         require_active_experiment(experiment)
         if source_run_id:
@@ -60,7 +60,7 @@ def create_logged_model(experiment_id: str, *, name: str | None, model_type: str
         model.params = [LoggedModelParam(key=k, value=v) for k, v in unique_params.items()]
         model.tags = [LoggedModelTag(key=t["key"], value=t["value"])
                       for t in {t["key"]: t for t in tags}.values()]
-        session.add(model)
+        tx.session.add(model)
     return model
 
 
@@ -79,19 +79,19 @@ def set_logged_model_tags(model_id: str, tags: list[dict]) -> LoggedModel:
     """Raises: NotFound, InvalidParameter."""
     for tag in tags:
         validate_tag(tag["key"], tag["value"])
-    with write_transaction() as session:
+    with write_transaction() as tx:
         model = get_logged_model(model_id)
         for tag in tags:
-            session.merge(LoggedModelTag(model_pk=model.id, key=tag["key"], value=tag["value"]))
+            tx.session.merge(LoggedModelTag(model_pk=model.id, key=tag["key"], value=tag["value"]))
         model.last_updated_time = now_ms()
     return model
 
 
 def delete_logged_model_tag(model_id: str, key: str) -> None:
     """Raises: NotFound for an unknown model or tag."""
-    with write_transaction() as session:
+    with write_transaction() as tx:
         model = get_logged_model(model_id)
-        delete_one(session, LoggedModelTag, LoggedModelTag.model_pk == model.id,
+        delete_one(tx.session, LoggedModelTag, LoggedModelTag.model_pk == model.id,
                    LoggedModelTag.key == key,
                    missing=f"No tag with key {key!r} on logged model {model_id}")
 
@@ -100,7 +100,7 @@ def log_logged_model_params(model_id: str, params: list[dict]) -> None:
     """Raises: NotFound; InvalidParameter for a bad param or a changed value."""
     for param in params:
         validate_param(param["key"], param["value"])
-    with write_transaction() as session:
+    with write_transaction() as tx:
         model = get_logged_model(model_id)
         existing = {p.key: p.value for p in model.params}
         for param in params:
@@ -110,7 +110,8 @@ def log_logged_model_params(model_id: str, params: list[dict]) -> None:
                     f"already logged with value='{existing[param['key']]}' for logged model "
                     f"'{model_id}'. Attempted logging new value '{param['value']}'.")
             if param["key"] not in existing:
-                session.add(LoggedModelParam(model_pk=model.id, key=param["key"], value=param["value"]))
+                tx.session.add(LoggedModelParam(model_pk=model.id, key=param["key"],
+                                                value=param["value"]))
                 existing[param["key"]] = param["value"]
 
 

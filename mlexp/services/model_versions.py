@@ -50,15 +50,15 @@ def create_model_version(name: str, source: str, *, run_id: str | None = None,
     validate_version_source(source, run_id)
     for tag in tags:
         validate_registry_tag("model version tag", tag["key"], tag["value"])
-    with write_transaction() as session:
+    with write_transaction() as tx:
         model = get_registered_model(name)
         runs_uri, models_uri = RUNS_URI.match(source), MODELS_URI.match(source)
         run_id = run_id or (runs_uri.group(1) if runs_uri else None)
         model_id = model_id or (models_uri.group(1) if models_uri else None)
-        if run_id and not session.scalar(select(Run.id).where(Run.uuid == run_id)):
+        if run_id and not tx.session.scalar(select(Run.id).where(Run.uuid == run_id)):
             raise NotFound(f"Run with id={run_id} not found")
         if model_id:
-            logged = session.scalar(select(LoggedModel).where(LoggedModel.model_id == model_id))
+            logged = tx.session.scalar(select(LoggedModel).where(LoggedModel.model_id == model_id))
             if logged is None:
                 raise NotFound(f"Logged model with ID '{model_id}' not found.")
             run_id = run_id or logged.source_run_id
@@ -69,7 +69,7 @@ def create_model_version(name: str, source: str, *, run_id: str | None = None,
                                description=description)
         version.tags = [ModelVersionTag(key=t["key"], value=t["value"])
                         for t in {t["key"]: t for t in tags}.values()]
-        session.add(version)
+        tx.session.add(version)
     return version
 
 
@@ -82,10 +82,10 @@ def update_model_version(name: str, version: str, description: str | None) -> Mo
 def transition_stage(name: str, version: str, stage: str, archive_existing: bool) -> ModelVersion:
     """Kept for older clients. Raises: NotFound; InvalidParameter for an unknown stage."""
     canonical = transition_target(stage, archive_existing)
-    with write_transaction() as session:
+    with write_transaction() as tx:
         found = get_model_version(name, version)
         if archive_existing and canonical in ACTIVE_STAGES:
-            session.execute(update(ModelVersion).where(
+            tx.session.execute(update(ModelVersion).where(
                 ModelVersion.model_pk == found.model_pk, ModelVersion.id != found.id,
                 ModelVersion.current_stage == canonical).values(current_stage="Archived",
                                                                 last_updated_time=now_ms()))
@@ -96,28 +96,28 @@ def transition_stage(name: str, version: str, stage: str, archive_existing: bool
 
 def delete_model_version(name: str, version: str) -> None:
     """Delete the version and any aliases pointing at it. Raises: NotFound."""
-    with write_transaction() as session:
+    with write_transaction() as tx:
         found = get_model_version(name, version)
-        session.execute(delete(RegisteredModelAlias).where(
+        tx.session.execute(delete(RegisteredModelAlias).where(
             RegisteredModelAlias.model_pk == found.model_pk,
             RegisteredModelAlias.version == found.version))
         found.registered_model.last_updated_time = now_ms()
-        session.delete(found)
+        tx.session.delete(found)
 
 
 def set_version_tag(name: str, version: str, key: str, value: str) -> None:
     """Raises: NotFound, InvalidParameter."""
     validate_registry_tag("model version tag", key, value)
-    with write_transaction() as session:
+    with write_transaction() as tx:
         found = get_model_version(name, version)
-        session.merge(ModelVersionTag(version_pk=found.id, key=key, value=value))
+        tx.session.merge(ModelVersionTag(version_pk=found.id, key=key, value=value))
 
 
 def delete_version_tag(name: str, version: str, key: str) -> None:
     """Raises: NotFound for the version or the tag."""
-    with write_transaction() as session:
+    with write_transaction() as tx:
         found = get_model_version(name, version)
-        delete_one(session, ModelVersionTag, ModelVersionTag.version_pk == found.id,
+        delete_one(tx.session, ModelVersionTag, ModelVersionTag.version_pk == found.id,
                    ModelVersionTag.key == key,
                    missing=f"No tag with key {key!r} on model version {name}/{version}")
 

@@ -57,23 +57,6 @@ class Prepared:
         cursor.executemany(sql, [self._arguments(order, fixed, row) for row in rows])
 
 
-class DbapiWriter:
-    """The cursor of an open write transaction, with its dialect at hand."""
-
-    def __init__(self, cursor, dialect: Dialect):
-        self.cursor = cursor
-        self.dialect = dialect
-
-    def run(self, prepared: Prepared, params: dict):
-        return prepared.execute(self.cursor, self.dialect, params)
-
-    def run_many(self, prepared: Prepared, rows: list[dict]) -> None:
-        prepared.executemany(self.cursor, self.dialect, rows)
-
-    def run_statement(self, statement: ClauseElement):
-        return execute_statement(self.cursor, self.dialect, statement)
-
-
 def execute_statement(cursor, dialect: Dialect, statement: ClauseElement):
     """Compile a one-off statement with the values it carries (IN lists of varying length,
     rare paths) and run it on the cursor; returns the cursor for fetching."""

@@ -35,22 +35,22 @@ def create_registered_model(name: str, *, description: str | None = None,
     validate_description("registered model", description)
     for tag in tags:
         validate_registry_tag("registered model tag", tag["key"], tag["value"])
-    with write_transaction() as session:
-        if session.scalar(select(RegisteredModel.id).where(RegisteredModel.name == name)):
+    with write_transaction() as tx:
+        if tx.session.scalar(select(RegisteredModel.id).where(RegisteredModel.name == name)):
             raise AlreadyExists(f"Registered Model (name={name}) already exists.")
         model = RegisteredModel(name=name, description=description)
         model.tags = [RegisteredModelTag(key=t["key"], value=t["value"])
                       for t in {t["key"]: t for t in tags}.values()]
-        session.add(model)
+        tx.session.add(model)
     return model
 
 
 def rename_registered_model(name: str, new_name: str) -> RegisteredModel:
     """Raises: NotFound, AlreadyExists, InvalidParameter."""
     validate_model_name(new_name)
-    with write_transaction() as session:
+    with write_transaction() as tx:
         model = get_registered_model(name)
-        if new_name != name and session.scalar(
+        if new_name != name and tx.session.scalar(
                 select(RegisteredModel.id).where(RegisteredModel.name == new_name)):
             raise AlreadyExists(f"Registered Model (name={new_name}) already exists.")
         model.name = new_name
@@ -66,23 +66,23 @@ def update_registered_model(name: str, description: str | None) -> RegisteredMod
 
 def delete_registered_model(name: str) -> None:
     """Delete the model with all its versions, tags and aliases. Raises: NotFound."""
-    with write_transaction() as session:
-        session.delete(get_registered_model(name))
+    with write_transaction() as tx:
+        tx.session.delete(get_registered_model(name))
 
 
 def set_registered_model_tag(name: str, key: str, value: str) -> None:
     """Raises: NotFound, InvalidParameter."""
     validate_registry_tag("registered model tag", key, value)
-    with write_transaction() as session:
+    with write_transaction() as tx:
         model = get_registered_model(name)
-        session.merge(RegisteredModelTag(model_pk=model.id, key=key, value=value))
+        tx.session.merge(RegisteredModelTag(model_pk=model.id, key=key, value=value))
 
 
 def delete_registered_model_tag(name: str, key: str) -> None:
     """Raises: NotFound for the model or the tag."""
-    with write_transaction() as session:
+    with write_transaction() as tx:
         model = get_registered_model(name)
-        delete_one(session, RegisteredModelTag, RegisteredModelTag.model_pk == model.id,
+        delete_one(tx.session, RegisteredModelTag, RegisteredModelTag.model_pk == model.id,
                    RegisteredModelTag.key == key,
                    missing=f"No tag with key {key!r} on registered model {name}")
 
@@ -90,21 +90,21 @@ def delete_registered_model_tag(name: str, key: str) -> None:
 def set_alias(name: str, alias: str, version: str) -> None:
     """Point `alias` at a version, moving it if it pointed elsewhere. Raises: NotFound, InvalidParameter."""
     validate_alias(alias)
-    with write_transaction() as session:
+    with write_transaction() as tx:
         model = get_registered_model(name)
         number = parse_version_number(name, version)
-        if not session.scalar(select(ModelVersion.id).where(ModelVersion.model_pk == model.id,
+        if not tx.session.scalar(select(ModelVersion.id).where(ModelVersion.model_pk == model.id,
                                                             ModelVersion.version == number)):
             raise NotFound(f"Model Version (name={name}, version={version}) not found")
-        session.merge(RegisteredModelAlias(model_pk=model.id, alias=alias, version=number))
+        tx.session.merge(RegisteredModelAlias(model_pk=model.id, alias=alias, version=number))
         model.last_updated_time = now_ms()
 
 
 def delete_alias(name: str, alias: str) -> None:
     """Raises: NotFound for the model or the alias."""
-    with write_transaction() as session:
+    with write_transaction() as tx:
         model = get_registered_model(name)
-        delete_one(session, RegisteredModelAlias, RegisteredModelAlias.model_pk == model.id,
+        delete_one(tx.session, RegisteredModelAlias, RegisteredModelAlias.model_pk == model.id,
                    RegisteredModelAlias.alias == alias,
                    missing=f"Registered model alias {alias} not found.")
 

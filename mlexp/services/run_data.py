@@ -11,8 +11,8 @@ from mlexp.models import (ExperimentKey, LatestMetric, LoggedModel, Metric, Para
                           Run, RunTag)
 from mlexp.services.runs import (RUN_NAME_TAG, UPSERT_RUN_TAGS, RunRef, get_active_run,
                                  insert_statement, writable_run)
-from mlexp.services.prepared import DbapiWriter, Prepared
-from mlexp.services.transaction import dbapi_write_transaction, delete_one, write_transaction
+from mlexp.services.prepared import Prepared
+from mlexp.services.transaction import WriteTransaction, delete_one, write_transaction
 from mlexp.validation import (duplicate_keys, validate_batch_sizes, validate_key, validate_param,
                               validate_tag)
 
@@ -52,33 +52,33 @@ def _metric_row(run: RunRef, point: MetricPoint) -> dict:
             "dataset_digest": point.dataset_digest}
 
 
-def _write_metrics(writer: DbapiWriter, run: RunRef, metrics: list[MetricPoint]) -> None:
+def _write_metrics(tx: WriteTransaction, run: RunRef, metrics: list[MetricPoint]) -> None:
     rows = [_metric_row(run, m) for m in metrics]
-    writer.run_many(INSERT_METRICS, rows)
+    tx.run_many(INSERT_METRICS, rows)
     newest: dict[str, dict] = {}
     for row in rows:
         current = newest.get(row["key"])
         if current is None or _rank(row) > _rank(current):
             newest[row["key"]] = row
-    writer.run_many(UPSERT_LATEST, [{**row, "value_json": value_json(row["value"])}
-                                    for row in newest.values()])
+    tx.run_many(UPSERT_LATEST, [{**row, "value_json": value_json(row["value"])}
+                                for row in newest.values()])
 
 
-def _check_models_exist(writer: DbapiWriter, model_ids: set[str]) -> None:
+def _check_models_exist(tx: WriteTransaction, model_ids: set[str]) -> None:
     """Raises: NotFound when a metric names a logged model that does not exist."""
     if not model_ids:
         return
-    found = {row[0] for row in writer.run_statement(
+    found = {row[0] for row in tx.run_statement(
         select(LoggedModel.model_id).where(LoggedModel.model_id.in_(model_ids))).fetchall()}
     missing = sorted(model_ids - found)
     if missing:
         raise NotFound(f"Logged model with ID '{missing[0]}' not found.")
 
 
-def _remember_keys(writer: DbapiWriter, run: RunRef, kind: str, keys) -> None:
+def _remember_keys(tx: WriteTransaction, run: RunRef, kind: str, keys) -> None:
     """Record the experiment's column keys as they are first logged (cheap to read back)."""
-    writer.run_many(INSERT_KEYS, [{"experiment_id": run.experiment_id, "kind": kind, "key": k}
-                                  for k in set(keys)])
+    tx.run_many(INSERT_KEYS, [{"experiment_id": run.experiment_id, "kind": kind, "key": k}
+                              for k in set(keys)])
 
 
 def value_json(value: float) -> str | None:
@@ -90,10 +90,10 @@ def _rank(row: dict) -> tuple:
     return (row["step"], row["timestamp"], row["value"])
 
 
-def _write_params(writer: DbapiWriter, run: RunRef, params: list[dict]) -> None:
+def _write_params(tx: WriteTransaction, run: RunRef, params: list[dict]) -> None:
     """Insert new params; re-logging the same value is fine, a different one is refused."""
     wanted = {p["key"]: p["value"] for p in params}
-    existing = dict(writer.run_statement(
+    existing = dict(tx.run_statement(
         select(Param.key, Param.value).where(Param.run_id == run.id, Param.key.in_(wanted))
     ).fetchall())
     changed = {k: (v, wanted[k]) for k, v in existing.items() if v != wanted[k]}
@@ -103,16 +103,16 @@ def _write_params(writer: DbapiWriter, run: RunRef, params: list[dict]) -> None:
             f"Changing param values is not allowed. Param with key='{key}' was already logged "
             f"with value='{old}' for run ID='{run.uuid}'. Attempted logging new value '{new}'."
         )
-    writer.run_many(INSERT_PARAMS, [{"run_id": run.id, "key": k, "value": v}
-                                    for k, v in wanted.items() if k not in existing])
+    tx.run_many(INSERT_PARAMS, [{"run_id": run.id, "key": k, "value": v}
+                                for k, v in wanted.items() if k not in existing])
 
 
-def _write_tags(writer: DbapiWriter, run: RunRef, tags: list[dict]) -> None:
+def _write_tags(tx: WriteTransaction, run: RunRef, tags: list[dict]) -> None:
     """Upsert tags; the last value for a key wins, and mlflow.runName renames the run."""
     latest = {t["key"]: t["value"] for t in tags}
-    writer.run_many(UPSERT_RUN_TAGS, [{"run_id": run.id, "key": k, "value": v} for k, v in latest.items()])
+    tx.run_many(UPSERT_RUN_TAGS, [{"run_id": run.id, "key": k, "value": v} for k, v in latest.items()])
     if RUN_NAME_TAG in latest:
-        writer.run(RENAME_RUN, {"run_pk": run.id, "name": latest[RUN_NAME_TAG]})
+        tx.run(RENAME_RUN, {"run_pk": run.id, "name": latest[RUN_NAME_TAG]})
 
 
 def log_batch(run_id: str, *, metrics: list[MetricPoint] = (), params: list[dict] = (),
@@ -137,17 +137,17 @@ def log_batch(run_id: str, *, metrics: list[MetricPoint] = (), params: list[dict
             f"Duplicate parameter keys have been submitted: {dupes}. Please ensure the request "
             "contains only one param value per param key."
         )
-    with dbapi_write_transaction() as writer:
-        run = writable_run(writer, run_id)
+    with write_transaction() as tx:
+        run = writable_run(tx, run_id)
         if params:
-            _write_params(writer, run, list(params))
-            _remember_keys(writer, run, "param", (p["key"] for p in params))
+            _write_params(tx, run, list(params))
+            _remember_keys(tx, run, "param", (p["key"] for p in params))
         if tags:
-            _write_tags(writer, run, list(tags))
+            _write_tags(tx, run, list(tags))
         if metrics:
-            _check_models_exist(writer, {m.model_id for m in metrics if m.model_id})
-            _write_metrics(writer, run, list(metrics))
-            _remember_keys(writer, run, "metric", (m.key for m in metrics))
+            _check_models_exist(tx, {m.model_id for m in metrics if m.model_id})
+            _write_metrics(tx, run, list(metrics))
+            _remember_keys(tx, run, "metric", (m.key for m in metrics))
 
 
 def log_metric(run_id: str, metric: MetricPoint) -> None:
@@ -167,7 +167,7 @@ def set_tag(run_id: str, key: str, value: str) -> None:
 
 def delete_tag(run_id: str, key: str) -> None:
     """Raises: NotFound for an unknown run or tag; InvalidParameter for a deleted run."""
-    with write_transaction() as session:
+    with write_transaction() as tx:
         run = get_active_run(run_id)
-        delete_one(session, RunTag, RunTag.run_id == run.id, RunTag.key == key,
+        delete_one(tx.session, RunTag, RunTag.run_id == run.id, RunTag.key == key,
                    missing=f"No tag with name: {key} in run with id {run_id}")

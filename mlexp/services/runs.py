@@ -17,10 +17,10 @@ from mlexp.search.paging import decode_keyset_token, encode_keyset_token
 from mlexp.services import page_token_secret
 from mlexp.search.sql import keyset_after, order_clauses, run_condition, run_sort
 from mlexp.services.experiments import VIEW_TYPES, get_experiment, require_active_experiment
-from mlexp.services.prepared import DbapiWriter, Prepared
+from mlexp.services.prepared import Prepared
 from mlexp.domain import RunRecord
 from mlexp.services.run_records import INFO_COLUMNS, load_record, load_records
-from mlexp.services.transaction import dbapi_write_transaction, write_transaction
+from mlexp.services.transaction import WriteTransaction, write_transaction
 from mlexp.validation import page_size, parse_experiment_id, validate_run_name, validate_tag
 
 RUN_NAME_TAG = "mlflow.runName"
@@ -150,28 +150,28 @@ def create_run(experiment_id: str | None, *, user_id: str | None = None,
                        user_id=user_id or tag_values.get(USER_TAG, ""), status="RUNNING",
                        start_time=start_time if start_time is not None else now_ms(),
                        end_time=None, lifecycle_stage=ACTIVE, tags=sorted(tag_values.items()))
-    with dbapi_write_transaction() as writer:
-        row = writer.run(NEXT_IID, {"experiment_pk": experiment_pk}).fetchone()
+    with write_transaction() as tx:
+        row = tx.run(NEXT_IID, {"experiment_pk": experiment_pk}).fetchone()
         if row is None:
             raise NotFound(f"No Experiment with id={experiment_id} exists")
         record.iid, stage = row
         if stage != ACTIVE:
             require_active_experiment(get_experiment(str(experiment_pk)))
-        record.id = writer.run(INSERT_RUN, {column.key: getattr(record, column.key)
-                                            for column in INFO_COLUMNS[1:]}).fetchone()[0]
-        writer.run_many(INSERT_RUN_TAGS, [{"run_id": record.id, "key": k, "value": v}
-                                          for k, v in record.tags])
+        record.id = tx.run(INSERT_RUN, {column.key: getattr(record, column.key)
+                                        for column in INFO_COLUMNS[1:]}).fetchone()[0]
+        tx.run_many(INSERT_RUN_TAGS, [{"run_id": record.id, "key": k, "value": v}
+                                      for k, v in record.tags])
     return record
 
 
-def writable_run(writer: DbapiWriter, run_id: str) -> RunRef:
-    """The run to write into, inside a DBAPI write transaction.
+def writable_run(tx: WriteTransaction, run_id: str) -> RunRef:
+    """The run to write into, inside a write transaction.
 
     Raises:
         NotFound: no run has this id.
         InvalidParameter: the run or its experiment is deleted.
     """
-    row = writer.run(WRITABLE_RUN, {"uuid": run_id}).fetchone()
+    row = tx.run(WRITABLE_RUN, {"uuid": run_id}).fetchone()
     if row is None:
         raise NotFound(f"Run with id={run_id} not found")
     if row[3] != ACTIVE or row[4] != ACTIVE:
@@ -189,12 +189,12 @@ def update_run(run_id: str, *, status: str | None = None, end_time: int | None =
     """
     if run_name:
         validate_run_name(run_name)
-    with dbapi_write_transaction() as writer:
-        run = writable_run(writer, run_id)
-        row = writer.run(UPDATE_RUN, {"run_pk": run.id, "new_status": status,
-                                      "new_end_time": end_time, "new_name": run_name or None}).fetchone()
+    with write_transaction() as tx:
+        run = writable_run(tx, run_id)
+        row = tx.run(UPDATE_RUN, {"run_pk": run.id, "new_status": status,
+                                  "new_end_time": end_time, "new_name": run_name or None}).fetchone()
         if run_name:
-            writer.run_many(UPSERT_RUN_TAGS, [{"run_id": run.id, "key": RUN_NAME_TAG, "value": run_name}])
+            tx.run_many(UPSERT_RUN_TAGS, [{"run_id": run.id, "key": RUN_NAME_TAG, "value": run_name}])
     return RunRecord(*row)
 
 

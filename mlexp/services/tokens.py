@@ -55,10 +55,10 @@ def create_token(name: str, scope: str) -> str:
     if scope not in SCOPES:
         raise InvalidParameter(f"Invalid scope {scope!r}: use one of {', '.join(SCOPES)}")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    with write_transaction() as session:
-        if session.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None:
+    with write_transaction() as tx:
+        if tx.session.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None:
             raise AlreadyExists(f"A token named {name!r} already exists")
-        session.add(ApiToken(name=name, scope=scope, token_hash=hash_token(token)))
+        tx.session.add(ApiToken(name=name, scope=scope, token_hash=hash_token(token)))
     return token
 
 
@@ -73,8 +73,8 @@ def revoke_token(name: str) -> None:
     Raises:
         NotFound: no token has that name.
     """
-    with write_transaction() as session:
-        token = session.scalar(select(ApiToken).where(ApiToken.name == name))
+    with write_transaction() as tx:
+        token = tx.session.scalar(select(ApiToken).where(ApiToken.name == name))
         if token is None:
             raise NotFound(f"No token named {name!r}")
         if token.revoked_time is None:
@@ -130,13 +130,14 @@ def start_page_session(name: str) -> str:
     """A new page session for the token called `name`; returns the key its cookie carries.
     Sessions past their lifetime are removed on the way."""
     key = secrets.token_urlsafe(32)
-    with write_transaction() as session:
-        session.execute(delete(PageSession).where(PageSession.created_time <= now_ms() - PAGE_SESSION_MS))
-        session.add(PageSession(key_hash=hash_token(key), token_name=name))
+    with write_transaction() as tx:
+        tx.session.execute(delete(PageSession)
+                           .where(PageSession.created_time <= now_ms() - PAGE_SESSION_MS))
+        tx.session.add(PageSession(key_hash=hash_token(key), token_name=name))
     return key
 
 
 def end_page_session(key: str) -> None:
     """Log-out: the session's key stops working, wherever its cookie was copied to."""
-    with write_transaction() as session:
-        session.execute(delete(PageSession).where(PageSession.key_hash == hash_token(key)))
+    with write_transaction() as tx:
+        tx.session.execute(delete(PageSession).where(PageSession.key_hash == hash_token(key)))

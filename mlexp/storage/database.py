@@ -50,6 +50,8 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
+        if conn.connection.driver_connection.in_transaction:
+            return  # begun on the driver; a Session is joining it (services/transaction.py)
         writing = conn.get_execution_options().get(WRITE_OPTION, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
