@@ -117,12 +117,13 @@ def _rows(sql: str, params: tuple) -> list[tuple]:
 
 
 def runs_json(run_ids: list[int]) -> bytes:
-    """The Run JSON of each of these runs (by internal id), comma-separated in the order given."""
+    """The Run JSON of each of these runs (by internal id), comma-separated in the order given;
+    a run removed for good since its id was read (`gc`) is left out."""
     if not run_ids:
         return b""
     sql, j = _statement("run", "ids")
     built = dict(_rows(sql, (j.list_param(run_ids),)))
-    return ",".join([built[i] for i in run_ids]).encode()
+    return ",".join([built[i] for i in run_ids if i in built]).encode()
 
 
 def run_json(run_id: str) -> bytes:

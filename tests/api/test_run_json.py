@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mlexp.extensions import db
+from mlexp.services import run_json
 
 KEY = st.text(alphabet=st.characters(whitelist_categories=("L", "N"), whitelist_characters="_-. /"),
               min_size=1, max_size=20).filter(lambda k: k.strip(" ./") == k and ".." not in k and "//" not in k)
@@ -126,3 +127,10 @@ def test_page_lists_runs_in_search_order_when_sorted_by_a_metric(api, experiment
     runs = api.ok_post("/runs/search", {"experiment_ids": [experiment_id], "max_results": max_results,
                                         "order_by": ["metrics.m DESC"]})["runs"]
     assert [r["info"]["run_name"] for r in runs] == ["r2", "r1", "r0"][:max_results]
+
+
+def test_page_leaves_a_run_out_when_it_was_removed_after_its_id_was_read(app, client, api, experiment_id):
+    run_id = api.create_run(experiment_id)["info"]["run_id"]
+    with app.app_context():
+        pk = db.session.scalar(db.text("SELECT id FROM runs WHERE uuid = :uuid"), {"uuid": run_id})
+        assert run_json.runs_json([pk + 1000, pk]) == run_bytes(client, run_id)
