@@ -8,9 +8,8 @@ from mlexp.schemas.runs import (CreateRunRequest, DeleteRunRequest, DeleteTagReq
                                 GetRunRequest, LogBatchRequest, LogInputsRequest, LogMetricRequest,
                                 LogOutputsRequest, LogParamRequest,
                                 RestoreRunRequest, SearchRunsRequest, SetTagRequest,
-                                UpdateRunRequest, fast_log_batch, fast_log_metric, run_info_to_wire,
-                                run_to_wire)
-from mlexp.services import inputs, run_data, runs, search_pages
+                                UpdateRunRequest, fast_log_batch, fast_log_metric)
+from mlexp.services import inputs, run_data, run_json, runs, search_pages
 
 bp = Blueprint("runs", __name__)
 
@@ -24,12 +23,12 @@ def create_run():
     run = runs.create_run(req["experiment_id"], user_id=user_id, run_name=req["run_name"],
                           start_time=req["start_time"], tags=req["tags"],
                           user_is_authenticated=principal is not None)
-    return {"run": run_to_wire(run)}
+    return _json(b'{"run":', run_json.run_json(run.uuid), b"}")
 
 
 @bp.get("/runs/get")
 def get_run():
-    return {"run": run_to_wire(runs.get_run(parse(GetRunRequest)["run_id"]))}
+    return _json(b'{"run":', run_json.run_json(parse(GetRunRequest)["run_id"]), b"}")
 
 
 @bp.post("/runs/update")
@@ -37,7 +36,12 @@ def update_run():
     req = parse(UpdateRunRequest)
     run = runs.update_run(req["run_id"], status=req["status"], end_time=req["end_time"],
                           run_name=req["run_name"])
-    return {"run_info": run_info_to_wire(run)}
+    return _json(b'{"run_info":', run_json.run_info_json(run.id), b"}")
+
+
+def _json(*parts: bytes) -> Response:
+    """A response of JSON built by the database (services/run_json.py) and the bytes around it."""
+    return Response(b"".join((*parts, b"\n")), mimetype="application/json")
 
 
 @bp.post("/runs/delete")
@@ -89,13 +93,13 @@ def log_batch(body: dict) -> None:
 @bp.route("/runs/search", methods=["GET", "POST"])
 def search_runs():
     """SearchRuns; GET is accepted too, as MLflow's server accepts it. Runs are rendered as
-    JSON in bulk (schemas/run_json.py, services/search_pages.py) and spliced into the page."""
+    JSON in bulk (services/run_json.py, services/search_pages.py) and spliced into the page."""
     req = parse(SearchRunsRequest)
     runs_body, next_token = search_pages.search_page(
         req["experiment_ids"], filter_string=req["filter"], run_view_type=req["run_view_type"],
         max_results=req["max_results"], order_by=req["order_by"], page_token=req["page_token"])
     token = b',"next_page_token":' + orjson.dumps(next_token) if next_token else b""
-    return Response(b"".join((b'{"runs":[', runs_body, b"]", token, b"}\n")), mimetype="application/json")
+    return _json(b'{"runs":[', runs_body, b"]", token, b"}")
 
 
 @bp.post("/runs/log-inputs")

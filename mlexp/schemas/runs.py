@@ -1,4 +1,4 @@
-"""Run messages: Run, RunInfo, RunData, Metric, and the run and logging requests."""
+"""Run messages: the run and logging requests, and Metric (Run and RunInfo: services/run_json.py)."""
 import math
 
 from marshmallow import fields, post_load
@@ -7,22 +7,11 @@ from mlexp.schemas.base import (double_to_wire, RUN_STATUS, VIEW_TYPE, KeyValueS
                                 ProtoInt, RunIdRequest, WireSchema, non_empty)
 from mlexp.domain import MetricPoint
 from mlexp.schemas.base import INT64_MAX, INT64_MIN
-from mlexp.domain import RunRecord
 
 
-# Responses below are dumped by plain functions rather than marshmallow: a search page holds up
-# to 50,000 runs with all their data, and marshmallow's per-field cost dominated the request.
-
-def run_info_to_wire(run) -> dict:
-    """RunInfo from anything with models.Run's attribute names; end_time only once set."""
-    info = {"run_id": run.uuid, "run_uuid": run.uuid, "run_name": run.name,
-            "experiment_id": str(run.experiment_id), "user_id": run.user_id, "status": run.status,
-            "start_time": run.start_time, "artifact_uri": run.artifact_uri,
-            "lifecycle_stage": run.lifecycle_stage}
-    if run.end_time is not None:
-        info["end_time"] = run.end_time
-    return info
-
+# Metric responses are dumped by plain functions rather than marshmallow: a history page holds up
+# to 25,000 points, and marshmallow's per-field cost dominated the request. Run and RunInfo JSON
+# is built by the database (services/run_json.py).
 
 def metric_to_wire(key: str, value: float, is_nan: bool, timestamp: int, step: int) -> dict:
     return {"key": key, "value": double_to_wire(value, is_nan), "timestamp": timestamp, "step": step}
@@ -35,42 +24,6 @@ def history_to_wire(points) -> list[dict]:
     return [{"key": key, "value": value, "timestamp": timestamp, "step": step}
             if not is_nan and isfinite(value) else metric_to_wire(key, value, is_nan, timestamp, step)
             for key, value, is_nan, timestamp, step in points]
-
-
-def run_to_wire(record: RunRecord) -> dict:
-    """Run: info, data (latest metrics, params, tags), its dataset inputs, and outputs."""
-    return {
-        "info": run_info_to_wire(record),
-        "data": {
-            "metrics": [metric_to_wire(m.key, m.value, m.is_nan, m.timestamp, m.step)
-                        for m in record.metrics],
-            "params": [{"key": k, "value": v} for k, v in record.params],
-            "tags": [{"key": k, "value": v} for k, v in record.tags],
-        },
-        "inputs": _inputs_to_wire(record),
-        "outputs": {"model_outputs": [{"model_id": m, "step": s} for m, s in record.model_outputs]}
-        if record.model_outputs else {},
-    }
-
-
-def _inputs_to_wire(record: RunRecord) -> dict:
-    inputs = {}
-    if record.inputs:
-        inputs["dataset_inputs"] = [dataset_input_to_wire(i) for i in record.inputs]
-    if record.model_inputs:
-        inputs["model_inputs"] = [{"model_id": m} for m in record.model_inputs]
-    return inputs
-
-
-def dataset_input_to_wire(item) -> dict:
-    """DatasetInput: the input's tags and the dataset; absent schema/profile are omitted."""
-    dataset = {"name": item.name, "digest": item.digest, "source_type": item.source_type,
-               "source": item.source}
-    if item.schema is not None:
-        dataset["schema"] = item.schema
-    if item.profile is not None:
-        dataset["profile"] = item.profile
-    return {"tags": [{"key": k, "value": v} for k, v in item.tags], "dataset": dataset}
 
 
 class CreateRunRequest(WireSchema):

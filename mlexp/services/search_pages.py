@@ -23,8 +23,8 @@ from flask import current_app
 
 from mlexp.storage.database import sqlite_file
 from mlexp.extensions import db
-from mlexp.schemas.run_json import runs_json
 from mlexp.services import runs
+from mlexp.services.run_json import runs_json
 from mlexp.services.readers import submit_read
 
 PAGING_SIZE = 1000  # mlflow.search_runs asks for pages of this many runs while it pages through
@@ -42,7 +42,7 @@ def search_page(experiment_ids: list[str], **search) -> tuple[bytes, str | None]
     page = ahead.take(_key(experiment_ids, search)) if ahead else None
     if page is None:
         ids, next_token = runs.search_run_ids(experiment_ids, **search)
-        page = ids, next_token, b",".join(runs_json(db.session, ids))
+        page = ids, next_token, runs_json(ids)
     ids, next_token, runs_body = page
     paging = search.get("page_token") is not None or len(ids) >= PAGING_SIZE
     if ahead and paging and next_token and len(ids) <= MAX_RUNS_AHEAD:
@@ -90,7 +90,7 @@ class PagesAhead:
     def _build(self, experiment_ids: list[str], search: dict) -> tuple[int, tuple]:
         version = self.counter.value()  # before the read transaction starts: see the module doc
         ids, next_token = runs.search_run_ids(experiment_ids, **search)
-        return version, (ids, next_token, b",".join(runs_json(db.session, ids)))
+        return version, (ids, next_token, runs_json(ids))
 
     def take(self, key: tuple) -> tuple[list[int], str | None, bytes] | None:
         """(ids, next token, runs' JSON) of the page built ahead for `key`, if there is one and

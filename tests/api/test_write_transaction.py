@@ -74,13 +74,18 @@ def test_a_value_the_database_refuses_is_400_and_stores_nothing_when_written(app
                                                                           experiment_id, path, body):
     """SQLite refuses a string longer than its length limit with a DataError, as PostgreSQL
     refuses values out of a column's range."""
+    def limit(connection, _record):
+        connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 1200)
+
     with app.app_context():
-        event.listen(db.engine, "connect",
-                     lambda connection, _record: connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 1200))
+        event.listen(db.engine, "connect", limit)
         db.engine.dispose()  # the next connections are made with the limit
     status, answer = api.post(path, {"run_id": run_id, "experiment_id": experiment_id, **body})
     assert (status, answer["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
     assert answer["message"] == "A value cannot be stored: string or blob too big"
+    with app.app_context():  # read back without the limit (a run's JSON, built by SQLite, is longer)
+        event.remove(db.engine, "connect", limit)
+        db.engine.dispose()
     run = api.ok_get("/runs/get", {"run_id": run_id})["run"]
     experiment = api.ok_get("/experiments/get", {"experiment_id": experiment_id})["experiment"]
     assert run["data"]["params"] == [] and experiment.get("tags", []) == []
