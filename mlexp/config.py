@@ -54,7 +54,7 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         app.config["SECRET_KEY"] = _instance_secret(instance)
     # Reuse the most recently used connection: its SQLite page cache is the warm one. No cap on
     # overflow connections: a request thread may wait for reader threads that need connections
-    # of their own (services/readers.py), so a cap could deadlock a busy server; the threads
+    # of their own (storage/readers.py), so a cap could deadlock a busy server; the threads
     # bound the count anyway (each request thread and each of the four readers holds at most a
     # couple at a time).
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_use_lifo": True, "max_overflow": -1})

@@ -10,7 +10,7 @@ class Base(DeclarativeBase):
     """Declarative base shared by every model in mlexp.models."""
 
 
-# The write transaction open in this context (services/transaction.py sets it), if any.
+# The write transaction open in this context (storage/transaction.py sets it), if any.
 open_write: ContextVar = ContextVar("mlexp_open_write", default=None)
 
 

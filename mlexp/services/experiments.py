@@ -12,7 +12,7 @@ from mlexp.search.order_by import parse_experiment_order_by
 from mlexp.search.paging import decode_page_token, encode_page_token
 from mlexp.services import page_token_secret
 from mlexp.search.sql import experiment_condition, experiment_order_clauses
-from mlexp.services.transaction import write_transaction
+from mlexp.storage.transaction import write_transaction
 from mlexp.validation import (duplicate_keys, page_size, parse_experiment_id,
                               validate_experiment_name, validate_experiment_tag)
 

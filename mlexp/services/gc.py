@@ -7,7 +7,7 @@ from mlexp import names
 from mlexp.errors import MlflowError
 from mlexp.models import DELETED, Experiment, Run
 from mlexp.services.artifacts import store
-from mlexp.services.transaction import write_transaction
+from mlexp.storage.transaction import write_transaction
 
 
 @dataclass

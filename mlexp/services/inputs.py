@@ -4,7 +4,7 @@ from sqlalchemy import select
 from mlexp.models import Dataset, InputTag, RunInput, RunModelLink
 from mlexp.services.logged_models import get_logged_model
 from mlexp.services.runs import get_active_run
-from mlexp.services.transaction import write_transaction
+from mlexp.storage.transaction import write_transaction
 from mlexp.validation import validate_dataset_inputs
 
 CONTEXT_TAG = "mlflow.data.context"

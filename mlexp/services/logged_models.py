@@ -14,7 +14,7 @@ from mlexp.services import page_token_secret
 from mlexp.search.sql import compare
 from mlexp.services.experiments import get_experiment, require_active_experiment
 from mlexp.services.runs import get_run_row
-from mlexp.services.transaction import delete_one, update_row, write_transaction
+from mlexp.storage.transaction import delete_one, update_row, write_transaction
 from mlexp.validation import page_size, validate_param, validate_tag
 from mlexp.validation.registry import validate_final_status, validate_logged_model_name
 

@@ -10,8 +10,8 @@ from mlexp.models import Metric
 from mlexp.models.tracking import NEGATIVE_ZERO
 from mlexp.search.paging import decode_page_token, encode_page_token
 from mlexp.services import page_token_secret
-from mlexp.services.prepared import Prepared
-from mlexp.services.readers import submit_read
+from mlexp.storage.prepared import Prepared
+from mlexp.storage.readers import submit_read
 from mlexp.services.runs import get_run_row
 from mlexp.validation import page_size
 
@@ -159,7 +159,7 @@ def metric_histories_for_charts(run_id: str, keys: list[str],
     """metric_history_for_chart of each key, in order, the long reads on reader threads.
 
     A run page with five 100,000-point metrics spent ~50 ms per metric in SQLite, one after the
-    other. The bucket reads now start at once, in slices, on services/readers.py's threads, and
+    other. The bucket reads now start at once, in slices, on storage/readers.py's threads, and
     overlap; the caller can do other work before iterating.
 
     Raises:

@@ -13,7 +13,7 @@ from mlexp.search.paging import decode_page_token, encode_page_token
 from mlexp.services import page_token_secret
 from mlexp.search.sql import compare
 from mlexp.services.registry import parse_version_number, alias_version, get_registered_model
-from mlexp.services.transaction import delete_one, update_row, write_transaction
+from mlexp.storage.transaction import delete_one, update_row, write_transaction
 from mlexp.validation import page_size, validate_description
 from mlexp.validation.registry import (ACTIVE_STAGES, MODELS_URI, RUNS_URI, canonical_stage,
                                        transition_target, validate_registry_tag,

@@ -10,7 +10,7 @@ from mlexp.search.filter import Comparison, parse_registered_model_filter
 from mlexp.search.paging import decode_page_token, encode_page_token
 from mlexp.services import page_token_secret
 from mlexp.search.sql import compare
-from mlexp.services.transaction import delete_one, update_row, write_transaction
+from mlexp.storage.transaction import delete_one, update_row, write_transaction
 from mlexp.validation import page_size, parse_integer_id, validate_description
 from mlexp.validation.registry import validate_alias, validate_model_name, validate_registry_tag
 

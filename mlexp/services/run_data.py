@@ -11,8 +11,8 @@ from mlexp.models import (ExperimentKey, LatestMetric, LoggedModel, Metric, Para
                           Run, RunTag)
 from mlexp.services.runs import (RUN_NAME_TAG, UPSERT_RUN_TAGS, RunRef, get_active_run,
                                  insert_statement, writable_run)
-from mlexp.services.prepared import Prepared
-from mlexp.services.transaction import WriteTransaction, delete_one, write_transaction
+from mlexp.storage.prepared import Prepared
+from mlexp.storage.transaction import WriteTransaction, delete_one, write_transaction
 from mlexp.validation import (duplicate_keys, validate_batch_sizes, validate_key, validate_param,
                               validate_tag)
 

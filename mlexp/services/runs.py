@@ -17,10 +17,10 @@ from mlexp.search.paging import decode_keyset_token, encode_keyset_token
 from mlexp.services import page_token_secret
 from mlexp.search.sql import keyset_after, order_clauses, run_condition, run_sort
 from mlexp.services.experiments import VIEW_TYPES, get_experiment, require_active_experiment
-from mlexp.services.prepared import Prepared
+from mlexp.storage.prepared import Prepared
 from mlexp.domain import RunRecord
 from mlexp.services.run_records import INFO_COLUMNS, load_record, load_records
-from mlexp.services.transaction import WriteTransaction, write_transaction
+from mlexp.storage.transaction import WriteTransaction, write_transaction
 from mlexp.validation import page_size, parse_experiment_id, validate_run_name, validate_tag
 
 RUN_NAME_TAG = "mlflow.runName"
@@ -51,7 +51,7 @@ def _tag_upsert(dialect_name: str):
                                       set_={"value": tags.excluded.value})
 
 
-# The write path's statements, compiled once (services/prepared.py says why).
+# The write path's statements, compiled once (storage/prepared.py says why).
 NEXT_IID = Prepared(
     update(Experiment).where(Experiment.id == bindparam("experiment_pk"))
     .values(last_run_iid=Experiment.last_run_iid + 1)

@@ -25,7 +25,7 @@ from mlexp.storage.database import sqlite_file
 from mlexp.extensions import db
 from mlexp.services import runs
 from mlexp.services.run_json import runs_json
-from mlexp.services.readers import submit_read
+from mlexp.storage.readers import submit_read
 
 PAGING_SIZE = 1000  # mlflow.search_runs asks for pages of this many runs while it pages through
 MAX_PAGES_AHEAD = 4  # pages held at once, across clients (each ~1.4 MB per 1,000 runs)

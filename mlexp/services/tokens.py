@@ -14,7 +14,7 @@ from mlexp.clock import now_ms
 from mlexp.errors import AlreadyExists, InvalidParameter, NotFound
 from mlexp.extensions import db
 from mlexp.models import ApiToken, PageSession
-from mlexp.services.transaction import write_transaction
+from mlexp.storage.transaction import write_transaction
 
 SCOPES = ("read", "write")
 TOKEN_PREFIX = "mlexp_"

@@ -10,7 +10,7 @@ from mlexp.models import Experiment, add_postgresql_index_conditions
 
 DEFAULT_EXPERIMENT_NAME = "Default"
 WRITE_OPTION = "mlexp_write"
-WRITERS_LOCK = "mlexp.sqlite_writers"  # app.extensions key: see services/transaction.py
+WRITERS_LOCK = "mlexp.sqlite_writers"  # app.extensions key: see storage/transaction.py
 WAL_AUTOCHECKPOINT_PAGES = 10_000
 
 
@@ -51,7 +51,7 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         if conn.connection.driver_connection.in_transaction:
-            return  # begun on the driver; a Session is joining it (services/transaction.py)
+            return  # begun on the driver; a Session is joining it (storage/transaction.py)
         writing = conn.get_execution_options().get(WRITE_OPTION, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 

@@ -1,4 +1,4 @@
-"""One write transaction (services/transaction.py): compiled statements and the ORM session
+"""One write transaction (storage/transaction.py): compiled statements and the ORM session
 work on one connection, commit together or not at all, and fail the same way."""
 import sqlite3
 
@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError, PendingRollbackError
 from mlexp.extensions import db
 from mlexp.models import ExperimentTag, Param, Run
 from mlexp.services.run_data import INSERT_PARAMS
-from mlexp.services.transaction import write_transaction
+from mlexp.storage.transaction import write_transaction
 from tests import databases
 from tests.conftest import Api
 

@@ -1,4 +1,4 @@
-"""SQLite writers of one process take turns on a lock (services/transaction.py), and WAL
+"""SQLite writers of one process take turns on a lock (storage/transaction.py), and WAL
 checkpoints run on a thread of their own (checkpoints.py)."""
 import sqlite3
 import threading

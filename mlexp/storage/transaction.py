@@ -1,7 +1,7 @@
 """The one way services write: a unit of work that commits once or not at all.
 
 A write transaction is a pooled DBAPI connection and its cursor. Statements compiled once
-(services/prepared.py) run straight on that cursor: on the logging hot path SQLAlchemy's Python
+(storage/prepared.py) run straight on that cursor: on the logging hot path SQLAlchemy's Python
 per statement (~150 µs) and a Session's setup and commit (~75 µs) each cost as much as the whole
 call did. ORM-style services use `tx.session`, or any helper's `db.session`: the Session joins the
 same connection and transaction on first use (extensions.Session), so both kinds of work land
@@ -19,7 +19,7 @@ from sqlalchemy.sql import ClauseElement
 from mlexp.clock import now_ms
 from mlexp.errors import Busy, NotFound
 from mlexp.extensions import db, open_write
-from mlexp.services.prepared import Prepared, execute_statement
+from mlexp.storage.prepared import Prepared, execute_statement
 from mlexp.storage.database import WRITERS_LOCK
 
 
