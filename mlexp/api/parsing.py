@@ -6,6 +6,7 @@ from flask import current_app, request
 from marshmallow import Schema, ValidationError, fields
 
 from mlexp.errors import InvalidParameter
+from mlexp.schemas import reader
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _NUL = "\x00"
@@ -97,18 +98,6 @@ def _describe(messages, path: str = "") -> list[str]:
     return phrases
 
 
-_schemas: dict[type[Schema], Schema] = {}
-
-
-def _schema(schema_class: type[Schema]) -> Schema:
-    """One instance per request schema: building one deep-copies its fields (~0.3 ms), and
-    loading does not change the instance, so threads can share it."""
-    schema = _schemas.get(schema_class)
-    if schema is None:
-        schema = _schemas[schema_class] = schema_class()
-    return schema
-
-
 def parse(schema_class: type[Schema]) -> dict:
     """Load the current request with the request schema `schema_class`.
 
@@ -116,8 +105,7 @@ def parse(schema_class: type[Schema]) -> dict:
         InvalidParameter: malformed JSON, a missing required field or a value of the wrong type;
             the message names each offending parameter.
     """
-    schema = _schema(schema_class)
-    return load(schema_class, _query_arguments(schema) if request.method in ("GET", "HEAD") else json_body())
+    return load(schema_class, _query_arguments(reader.instance(schema_class)) if request.method in ("GET", "HEAD") else json_body())
 
 
 def load(schema_class: type[Schema], data: dict) -> dict:
@@ -128,7 +116,7 @@ def load(schema_class: type[Schema], data: dict) -> dict:
             names each offending parameter.
     """
     try:
-        return _schema(schema_class).load(data)
+        return reader.read(schema_class, data)
     except ValidationError as exc:
         phrases = _describe(exc.messages)
         raise InvalidParameter("; ".join(phrases) + ". See the API docs for request parameters.") from exc

@@ -8,7 +8,7 @@ from mlexp.schemas.runs import (CreateRunRequest, DeleteRunRequest, DeleteTagReq
                                 GetRunRequest, LogBatchRequest, LogInputsRequest, LogMetricRequest,
                                 LogOutputsRequest, LogParamRequest,
                                 RestoreRunRequest, SearchRunsRequest, SetTagRequest,
-                                UpdateRunRequest, fast_log_batch, fast_log_metric)
+                                UpdateRunRequest, metric_point)
 from mlexp.services import inputs, run_data, run_json, runs, search_pages
 
 bp = Blueprint("runs", __name__)
@@ -57,10 +57,9 @@ def restore_run():
 
 
 def log_metric(body: dict) -> None:
-    """LogMetric (served by the logging lane, api/logging_lane.py, not by a Flask route): the
-    client's usual body read by hand, anything else by the schema, which words every error."""
-    req = fast_log_metric(body) or load(LogMetricRequest, body)
-    run_data.log_metric(req["run_id"], req["metric"])
+    """LogMetric (served by the logging lane, api/logging_lane.py, not by a Flask route)."""
+    req = load(LogMetricRequest, body)
+    run_data.log_metric(req.pop("run_id"), metric_point(req))
 
 
 @bp.post("/runs/log-parameter")
@@ -86,8 +85,9 @@ def delete_tag():
 
 def log_batch(body: dict) -> None:
     """LogBatch (served by the logging lane): metrics, params and tags land together or not at all."""
-    req = fast_log_batch(body) or load(LogBatchRequest, body)
-    run_data.log_batch(req["run_id"], metrics=req["metrics"], params=req["params"], tags=req["tags"])
+    req = load(LogBatchRequest, body)
+    run_data.log_batch(req["run_id"], metrics=[metric_point(m) for m in req["metrics"]], params=req["params"],
+                       tags=req["tags"])
 
 
 @bp.route("/runs/search", methods=["GET", "POST"])

@@ -41,6 +41,7 @@ class WireSchema(Schema):
 class RunIdRequest(WireSchema):
     """Requests that name a run: `run_uuid` is the older name of `run_id`."""
 
+    ALIASES = {"run_uuid": "run_id"}  # schemas/reader.py reads plain input the same way
     run_id = fields.String(required=True, validate=non_empty)
 
     @pre_load
