@@ -6,8 +6,11 @@ API_PREFIXES = {"api": "/api/2.0/mlflow", "ajax": "/ajax-api/2.0/mlflow"}
 ARTIFACT_PREFIXES = {"api": "/api/2.0/mlflow-artifacts", "ajax": "/ajax-api/2.0/mlflow-artifacts"}
 # Artifact files: PUT bodies are stored as they are; every other API body is a JSON document.
 UPLOAD_PATH_PREFIXES = tuple(prefix + "/artifacts/" for prefix in ARTIFACT_PREFIXES.values())
-# Reachable without credentials: health checks, the stylesheet and script, the log-in page.
-OPEN_PATHS = frozenset({"/health", "/login"})
+# Reachable without credentials: health checks, the MLflow version and server-info probes
+# (clients ask before they authenticate, as MLflow's server answers them), the stylesheet and
+# script, the log-in page.
+OPEN_PATHS = frozenset({"/health", "/version", "/api/3.0/mlflow/server-info", "/ajax-api/3.0/mlflow/server-info",
+                        "/login"})
 OPEN_PATH_PREFIXES = ("/static/",)
 # Answered for anyone, from any host: load balancers ask by address.
 HEALTH_PATHS = frozenset({"/health"})

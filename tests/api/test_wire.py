@@ -60,6 +60,19 @@ def test_health_answers_ok_when_server_is_up(seeded):
     assert response.get_data(as_text=True) == "OK"
 
 
+def test_version_answers_the_mlflow_release_whose_api_is_served_as_text(seeded):
+    response = seeded[0].client.get("/version")
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    assert tuple(int(part) for part in response.get_data(as_text=True).split(".")) >= (3, 4, 0)
+
+
+@pytest.mark.parametrize("prefix", ["/api/3.0/mlflow", "/ajax-api/3.0/mlflow"])
+def test_server_info_answers_mlflow_keys_when_a_client_probes_the_setup(seeded, prefix):
+    info = seeded[0].client.get(f"{prefix}/server-info").get_json()
+    assert info["store_type"] == "SqlStore" and info["workspaces_enabled"] is False
+    assert info["multipart_uploads_enabled"] is False and info["features_enabled"] == {"gateway": False}
+
+
 @pytest.mark.parametrize("prefix", ["/api/2.0/mlflow", AJAX_PREFIX])
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_unknown_api_path_is_endpoint_not_found_when_no_route_matches(seeded, prefix, method):

@@ -223,3 +223,18 @@ def test_dataset_input_is_listed_and_searchable_when_logged(mlflow, client, uniq
                  f"datasets.digest IN ('{dataset.digest}')"):
         found = client.search_runs([experiment.experiment_id], filter_string=text)
         assert [r.info.run_id for r in found] == [run.info.run_id], text
+
+
+def test_client_identifies_the_server_and_its_setup_when_it_probes(mlflow, client):
+    """The 3.17 client reads /version before logging spans (None meant "could not identify MLflow
+    server version") and server-info before artifact transfers and telemetry."""
+    from mlflow.store.tracking.rest_store import RestStore
+    from mlflow.utils.rest_utils import MlflowHostCreds
+    from mlflow.utils.server_info import fetch_server_info
+    from packaging.version import Version
+
+    host_creds = MlflowHostCreds(mlflow.get_tracking_uri())
+    version = RestStore._get_server_version(host_creds)
+    assert version is not None and version >= Version("3.4")
+    info = fetch_server_info(host_creds)
+    assert info.status_code == 200 and info.data["store_type"] == "SqlStore"

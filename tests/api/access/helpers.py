@@ -3,6 +3,7 @@ every route of the app, and runs written beside the shared server's seeded data.
 import re
 from urllib.parse import parse_qs, urlsplit
 
+from mlexp.http.paths import is_open
 from tests.api.credentials import bearer
 from tests.routes import routes
 
@@ -48,9 +49,10 @@ def assert_login_redirect(response, path: str) -> None:
 
 
 def rules(app, *, api: bool):
-    """(route, method, url) for every route of the API (api=True) or of the pages."""
+    """(route, method, url) for every route of the API (api=True) or of the pages, except the
+    paths open to anyone (http/paths.OPEN_PATHS: health, version and server-info probes, log-in)."""
     for route in routes(app):
-        if route.rule.startswith(API_PREFIXES) != api:
+        if route.rule.startswith(API_PREFIXES) != api or is_open(route.rule):
             continue
         url = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: str(RULE_VALUES[m.group(1)]), route.rule)
         for method in sorted(route.methods):

@@ -10,7 +10,8 @@ from tests.api.access.helpers import (AJAX, API, assert_login_redirect, assert_u
 from tests.api.credentials import add_token, bearer
 from tests.databases import make_app
 
-OPEN_PATHS = ("/health", "/static/style.css", "/static/app.js", "/login")
+OPEN_PATHS = ("/health", "/version", "/api/3.0/mlflow/server-info", "/ajax-api/3.0/mlflow/server-info",
+              "/static/style.css", "/static/app.js", "/login")
 
 
 # --- open by default ------------------------------------------------------------------------
